@@ -103,14 +103,13 @@ int attr_derive(struct attr *a);
 
 struct attr_parse; /* decoder state, private to msg_update.c and attr_desc.c */
 
-/* Hooks may assume the flags already matched the row and val holds len bytes. check()
- * validates (and may rewrite, as for AS_PATH in 2-octet form) and returns MSG_OK or the
- * action for a malformation, filling e->reason. to_json() formats a canonical value. */
+/* Hooks may assume val holds len bytes. check() validates (and may rewrite, as for AS_PATH in
+ * 2-octet form) and returns MSG_OK or the RFC 7606 action for a malformation, filling
+ * e->reason. to_json() formats a canonical value. */
 struct attr_desc {
 	const char *name;   /* readable key, as in prism-decode's JSON */
 	uint8_t flags;      /* expected OPTIONAL and TRANSITIVE bits */
 	uint8_t subcode;    /* UPDATE error subcode for a malformation */
-	enum msg_action on_error;
 	enum msg_action (*check)(struct attr_parse *ps, const uint8_t *val, uint16_t len,
 	                         struct msg_err *e);
 	struct json_t *(*to_json)(const uint8_t *val, uint16_t len);

@@ -1,0 +1,169 @@
+/* The attribute intern table: one shared copy of every distinct attribute set.
+ *
+ * A set lives in a cds_lfht keyed by XXH3 of its canonical key, with a refcount. The last
+ * attr_unref() unlinks it and frees it after a grace period. A lookup may meet a set whose
+ * count has just reached zero but which is not unlinked yet: the match function skips such
+ * dying sets, and a reference is only ever taken by incrementing a nonzero count, so a set
+ * is never revived once its count hit zero. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+#include <xxhash.h>
+
+#include "core/attr.h"
+
+struct attr_table {
+	struct cds_lfht *ht;
+	unsigned long live;
+};
+
+enum { ATTR_INTERN_MAX_TRIES = 1000 };
+
+struct attr_table *attr_table_new(void)
+{
+	struct attr_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	if (!t->ht) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void attr_table_free(struct attr_table *t)
+{
+	if (!t)
+		return;
+	if (cds_lfht_destroy(t->ht, NULL) != 0) {
+		fprintf(stderr, "attr_table_free: table not empty (%lu sets)\n", t->live);
+		abort();
+	}
+	free(t);
+}
+
+static int attr_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct attr *a = caa_container_of(node, struct attr, node);
+	const struct attr *k = key;
+	return uatomic_read(&a->refcnt) != 0 && a->key_len == k->key_len &&
+	       memcmp(a->key, k->key, k->key_len) == 0;
+}
+
+/* Takes a reference unless the count already reached zero. */
+static bool attr_ref_if_live(struct attr *a)
+{
+	uint32_t c = uatomic_read(&a->refcnt);
+	while (c != 0) {
+		uint32_t seen = uatomic_cmpxchg(&a->refcnt, c, c + 1);
+		if (seen == c)
+			return true;
+		c = seen;
+	}
+	return false;
+}
+
+static struct attr *attr_lookup_ref(struct attr_table *t, const struct attr *cand, uint64_t h)
+{
+	struct cds_lfht_iter it;
+	struct attr *found = NULL;
+
+	rcu_read_lock();
+	cds_lfht_lookup(t->ht, h, attr_match, cand, &it);
+	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
+	if (n) {
+		struct attr *a = caa_container_of(n, struct attr, node);
+		if (attr_ref_if_live(a))
+			found = a;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static struct attr *attr_copy(const struct attr *cand, uint64_t h)
+{
+	size_t size = attr_size(cand->key_len);
+	struct attr *a = malloc(size);
+	if (!a) {
+		fprintf(stderr, "attr_intern: out of memory\n");
+		abort();
+	}
+	memcpy(a, cand, size);
+	a->hash = h;
+	a->refcnt = 1;
+	cds_lfht_node_init(&a->node);
+	return a;
+}
+
+/* Inserts fresh unless a live equal set got there first; returns the set to use. */
+static struct attr *attr_insert(struct attr_table *t, struct attr *fresh)
+{
+	struct attr *winner = fresh;
+
+	rcu_read_lock();
+	struct cds_lfht_node *n = cds_lfht_add_unique(t->ht, fresh->hash, attr_match, fresh,
+	                                              &fresh->node);
+	if (n != &fresh->node) {
+		struct attr *a = caa_container_of(n, struct attr, node);
+		winner = attr_ref_if_live(a) ? a : NULL;
+	}
+	rcu_read_unlock();
+	if (winner == fresh)
+		uatomic_inc(&t->live);
+	else
+		free(fresh);
+	return winner;
+}
+
+const struct attr *attr_intern(struct attr_table *t, const struct attr *cand)
+{
+	uint64_t h = XXH3_64bits(cand->key, cand->key_len);
+
+	for (int tries = 0; tries < ATTR_INTERN_MAX_TRIES; tries++) {
+		struct attr *a = attr_lookup_ref(t, cand, h);
+		if (a)
+			return a;
+		a = attr_insert(t, attr_copy(cand, h));
+		if (a)
+			return a;
+		/* An equal set died between lookup and insert; it is being unlinked. */
+	}
+	fprintf(stderr, "attr_intern: no progress after %d tries\n", ATTR_INTERN_MAX_TRIES);
+	abort();
+}
+
+const struct attr *attr_ref(const struct attr *a)
+{
+	uatomic_inc(&((struct attr *)a)->refcnt);
+	return a;
+}
+
+static void attr_free_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct attr, rcu));
+}
+
+void attr_unref(struct attr_table *t, const struct attr *ca)
+{
+	struct attr *a = (struct attr *)ca;
+	if (uatomic_sub_return(&a->refcnt, 1) != 0)
+		return;
+	rcu_read_lock();
+	int r = cds_lfht_del(t->ht, &a->node);
+	rcu_read_unlock();
+	if (r != 0) {
+		fprintf(stderr, "attr_unref: set %p was not in the table\n", (void *)a);
+		abort();
+	}
+	uatomic_dec(&t->live);
+	call_rcu(&a->rcu, attr_free_rcu);
+}
+
+unsigned long attr_table_count(struct attr_table *t)
+{
+	return uatomic_read(&t->live);
+}
