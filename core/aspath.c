@@ -102,19 +102,20 @@ size_t aspath_merge_as4(const uint8_t *path, size_t path_len, const uint8_t *as4
 		memcpy(out, path, path_len);
 		return path_len;
 	}
-	/* Keep the leading (n_path - n_as4) ASNs of AS_PATH, plus any confederation segments
-	 * among them, then append the whole AS4_PATH. */
+	/* Keep the leading (n_path - n_as4) ASNs of AS_PATH and every confederation segment
+	 * (AS4_PATH never carries those), then append the whole AS4_PATH. */
 	unsigned budget = n_path - n_as4;
-	for (size_t off = 0; off + 2 <= path_len && budget > 0;) {
+	for (size_t off = 0; off + 2 <= path_len;) {
 		uint8_t type = path[off], count = path[off + 1];
-		if (type == ASPATH_SEQUENCE) {
+		if (aspath_seg_is_confed(type)) {
+			o += aspath_copy_seg(path + off, count, out + o);
+		} else if (type == ASPATH_SEQUENCE && budget > 0) {
 			unsigned keep = count < budget ? count : budget;
 			o += aspath_copy_seg(path + off, keep, out + o);
 			budget -= keep;
-		} else {
+		} else if (type == ASPATH_SET && budget > 0) {
 			o += aspath_copy_seg(path + off, count, out + o);
-			if (type == ASPATH_SET)
-				budget -= 1;
+			budget -= 1;
 		}
 		off += 2 + (size_t)count * 4;
 	}

@@ -5,14 +5,12 @@
 #include "core/bgp.h"
 #include "core/buf.h"
 
-static size_t attr_key_tlv_start(const struct attr *a)
-{
-	return 1u + a->key[0];
-}
+static size_t attr_key_tlv_start(const struct attr *a) { return 1u + a->key[0]; }
 
 struct attr_iter attr_iter_start(const struct attr *a)
 {
-	return (struct attr_iter){ .p = a->key + attr_key_tlv_start(a), .end = a->key + a->key_len };
+	return (struct attr_iter){ .p = a->key + attr_key_tlv_start(a),
+		                   .end = a->key + a->key_len };
 }
 
 /* The key was written by attr_builder_finish(), so TLV headers are trusted to be whole;

@@ -31,7 +31,7 @@ struct attr {
 	uint64_t hash;
 	uint32_t refcnt; /* atomic; 0 in a set that is not interned */
 	/* derived from key, for fast reads */
-	uint64_t present;  /* bit c set when attribute code c (< 64) is present */
+	uint64_t present; /* bit c set when attribute code c (< 64) is present */
 	uint8_t origin;
 	uint32_t med;
 	uint32_t local_pref;
@@ -107,9 +107,12 @@ struct attr_parse; /* decoder state, private to msg_update.c and attr_desc.c */
  * 2-octet form) and returns MSG_OK or the RFC 7606 action for a malformation, filling
  * e->reason. to_json() formats a canonical value. */
 struct attr_desc {
-	const char *name;   /* readable key, as in prism-decode's JSON */
-	uint8_t flags;      /* expected OPTIONAL and TRANSITIVE bits */
-	uint8_t subcode;    /* UPDATE error subcode for a malformation */
+	const char *name; /* readable key, as in prism-decode's JSON */
+	uint8_t flags;    /* expected OPTIONAL and TRANSITIVE bits */
+	uint8_t subcode;  /* UPDATE error subcode for a malformation */
+	/* RFC 7606 3(c): wrong flags make the attribute malformed, handled as the attribute's
+	 * own spec says: treat-as-withdraw for most, attribute-discard for a few. */
+	enum msg_action malformed;
 	enum msg_action (*check)(struct attr_parse *ps, const uint8_t *val, uint16_t len,
 	                         struct msg_err *e);
 	struct json_t *(*to_json)(const uint8_t *val, uint16_t len);
@@ -140,8 +143,8 @@ uint32_t aspath_first_as(const uint8_t *val4, size_t len);
 
 /* ---- writing a set to the wire (attr_encode.c) ---- */
 
-/* Writes the path attributes of a into w for a peer with context ctx, merging in MP_REACH /
- * MP_UNREACH (either may be NULL or not present) at their code positions, and AS4_PATH /
+/* Writes the path attributes of a into w for a peer with context ctx: MP_REACH / MP_UNREACH
+ * first (either may be NULL or not present), then a's attributes, with AS4_PATH /
  * AS4_AGGREGATOR for a 2-octet peer. a may be NULL for an MP_UNREACH-only UPDATE. */
 void attr_write(struct wbuf *w, const struct attr *a, const struct msg_ctx *ctx,
                 const struct mp_reach *reach, const struct mp_unreach *unreach);

@@ -12,8 +12,8 @@
 #include "core/buf.h"
 
 enum {
-	WK = ATTR_FLAG_TRANSITIVE,                       /* well-known */
-	OPT = ATTR_FLAG_OPTIONAL,                        /* optional non-transitive */
+	WK = ATTR_FLAG_TRANSITIVE,                         /* well-known */
+	OPT = ATTR_FLAG_OPTIONAL,                          /* optional non-transitive */
 	OPT_T = ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE, /* optional transitive */
 };
 
@@ -23,10 +23,7 @@ static enum msg_action attr_malformed(struct msg_err *e, enum msg_action a, cons
 	return a;
 }
 
-static bool attr_len_multiple(uint16_t len, uint16_t unit)
-{
-	return len > 0 && len % unit == 0;
-}
+static bool attr_len_multiple(uint16_t len, uint16_t unit) { return len > 0 && len % unit == 0; }
 
 static enum msg_action attr_check_origin(struct attr_parse *ps, const uint8_t *val, uint16_t len,
                                          struct msg_err *e)
@@ -41,8 +38,8 @@ static enum msg_action attr_check_origin(struct attr_parse *ps, const uint8_t *v
 	return MSG_OK;
 }
 
-static enum msg_action attr_check_as_path(struct attr_parse *ps, const uint8_t *val,
-                                          uint16_t len, struct msg_err *e)
+static enum msg_action attr_check_as_path(struct attr_parse *ps, const uint8_t *val, uint16_t len,
+                                          struct msg_err *e)
 {
 	int as_size = ps->ctx->as4 ? 4 : 2;
 	if (aspath_validate(val, len, as_size, !ps->ctx->ebgp, &e->reason) < 0)
@@ -57,8 +54,8 @@ static enum msg_action attr_check_as_path(struct attr_parse *ps, const uint8_t *
 	return MSG_OK;
 }
 
-static enum msg_action attr_check_next_hop(struct attr_parse *ps, const uint8_t *val,
-                                           uint16_t len, struct msg_err *e)
+static enum msg_action attr_check_next_hop(struct attr_parse *ps, const uint8_t *val, uint16_t len,
+                                           struct msg_err *e)
 {
 	(void)ps;
 	if (len != 4) {
@@ -68,7 +65,8 @@ static enum msg_action attr_check_next_hop(struct attr_parse *ps, const uint8_t 
 	uint32_t nh = get_u32(val);
 	/* RFC 4271 6.3: a next hop that can never be an interface address. */
 	if (nh == 0 || nh == 0xffffffffu || (nh >> 28) == 0xe)
-		return attr_malformed(e, MSG_TREAT_AS_WITHDRAW, "NEXT_HOP is not a unicast address");
+		return attr_malformed(e, MSG_TREAT_AS_WITHDRAW,
+		                      "NEXT_HOP is not a unicast address");
 	return MSG_OK;
 }
 
@@ -105,7 +103,8 @@ static enum msg_action attr_check_aggregator(struct attr_parse *ps, const uint8_
                                              uint16_t len, struct msg_err *e)
 {
 	if (len != (ps->ctx->as4 ? 8 : 6))
-		return attr_malformed(e, MSG_ATTR_DISCARD, "AGGREGATOR length does not match AS size");
+		return attr_malformed(e, MSG_ATTR_DISCARD,
+		                      "AGGREGATOR length does not match AS size");
 	if (ps->ctx->as4)
 		return MSG_OK;
 	uint8_t *wide = attr_parse_store(ps, 8);
@@ -163,8 +162,8 @@ static bool attr_mp_nh_len_ok(uint16_t afi, uint8_t nh_len)
 
 /* MP_REACH_NLRI and MP_UNREACH_NLRI errors end the session: with the NLRI unlocatable,
  * treat-as-withdraw cannot be done (RFC 7606 7.11). */
-static enum msg_action attr_check_mp_reach(struct attr_parse *ps, const uint8_t *val,
-                                           uint16_t len, struct msg_err *e)
+static enum msg_action attr_check_mp_reach(struct attr_parse *ps, const uint8_t *val, uint16_t len,
+                                           struct msg_err *e)
 {
 	struct rbuf r = rbuf_make(ps->msg, val, len);
 	struct mp_reach *m = &ps->u->mp_reach;
@@ -178,9 +177,11 @@ static enum msg_action attr_check_mp_reach(struct attr_parse *ps, const uint8_t 
 		return attr_malformed(e, MSG_SESSION_RESET, "MP_REACH_NLRI header is truncated");
 	int af = attr_af_index(m->afi, m->safi);
 	if (af < 0)
-		return attr_malformed(e, MSG_ATTR_DISCARD, "MP_REACH_NLRI for an unsupported AFI/SAFI");
+		return attr_malformed(e, MSG_ATTR_DISCARD,
+		                      "MP_REACH_NLRI for an unsupported AFI/SAFI");
 	if (!attr_mp_nh_len_ok(m->afi, nh_len))
-		return attr_malformed(e, MSG_SESSION_RESET, "MP_REACH_NLRI next hop length is wrong");
+		return attr_malformed(e, MSG_SESSION_RESET,
+		                      "MP_REACH_NLRI next hop length is wrong");
 	m->present = true;
 	m->nh_len = nh_len;
 	memcpy(m->nh, nh, nh_len);
@@ -221,14 +222,15 @@ static enum msg_action attr_check_ext_communities(struct attr_parse *ps, const u
 	(void)ps, (void)val;
 	return attr_len_multiple(len, 8)
 	               ? MSG_OK
-	               : attr_malformed(e, MSG_TREAT_AS_WITHDRAW,
-	                                "EXTENDED_COMMUNITIES length is not a non-zero multiple of 8");
+	               : attr_malformed(
+	                         e, MSG_TREAT_AS_WITHDRAW,
+	                         "EXTENDED_COMMUNITIES length is not a non-zero multiple of 8");
 }
 
 /* RFC 6793: AS4_PATH and AS4_AGGREGATOR matter only from a 2-octet peer; from a 4-octet one
  * they are dropped. A malformed one is discarded (RFC 6793 6). */
-static enum msg_action attr_check_as4_path(struct attr_parse *ps, const uint8_t *val,
-                                           uint16_t len, struct msg_err *e)
+static enum msg_action attr_check_as4_path(struct attr_parse *ps, const uint8_t *val, uint16_t len,
+                                           struct msg_err *e)
 {
 	ps->store_val = NULL;
 	if (ps->ctx->as4)
@@ -258,8 +260,9 @@ static enum msg_action attr_check_large_communities(struct attr_parse *ps, const
 	(void)ps, (void)val;
 	return attr_len_multiple(len, 12)
 	               ? MSG_OK
-	               : attr_malformed(e, MSG_TREAT_AS_WITHDRAW,
-	                                "LARGE_COMMUNITIES length is not a non-zero multiple of 12");
+	               : attr_malformed(
+	                         e, MSG_TREAT_AS_WITHDRAW,
+	                         "LARGE_COMMUNITIES length is not a non-zero multiple of 12");
 }
 
 /* JSON formatters live in attr_json.c. */
@@ -274,39 +277,43 @@ struct json_t *attr_json_cluster_list(const uint8_t *val, uint16_t len);
 struct json_t *attr_json_ext_communities(const uint8_t *val, uint16_t len);
 struct json_t *attr_json_large_communities(const uint8_t *val, uint16_t len);
 
+#define W MSG_TREAT_AS_WITHDRAW
+#define D MSG_ATTR_DISCARD
 static const struct attr_desc attr_table[256] = {
-	[ATTR_ORIGIN] = { "origin", WK, ERR_UPD_ORIGIN, attr_check_origin,
-	                  attr_json_origin },
-	[ATTR_AS_PATH] = { "as_path", WK, ERR_UPD_AS_PATH,
-	                   attr_check_as_path, attr_json_as_path },
-	[ATTR_NEXT_HOP] = { "next_hop", WK, ERR_UPD_NEXT_HOP,
-	                    attr_check_next_hop, attr_json_ipv4 },
-	[ATTR_MED] = { "med", OPT, ERR_UPD_ATTR_LENGTH, attr_check_med,
-	               attr_json_u32 },
-	[ATTR_LOCAL_PREF] = { "local_pref", WK, ERR_UPD_ATTR_LENGTH,
-	                      attr_check_local_pref, attr_json_u32 },
-	[ATTR_ATOMIC_AGGREGATE] = { "atomic_aggregate", WK, ERR_UPD_ATTR_LENGTH,
+	[ATTR_ORIGIN] = { "origin", WK, ERR_UPD_ORIGIN, W, attr_check_origin, attr_json_origin },
+	[ATTR_AS_PATH] = { "as_path", WK, ERR_UPD_AS_PATH, W, attr_check_as_path,
+	                   attr_json_as_path },
+	[ATTR_NEXT_HOP] = { "next_hop", WK, ERR_UPD_NEXT_HOP, W, attr_check_next_hop,
+	                    attr_json_ipv4 },
+	[ATTR_MED] = { "med", OPT, ERR_UPD_ATTR_LENGTH, W, attr_check_med, attr_json_u32 },
+	[ATTR_LOCAL_PREF] = { "local_pref", WK, ERR_UPD_ATTR_LENGTH, W, attr_check_local_pref,
+	                      attr_json_u32 },
+	[ATTR_ATOMIC_AGGREGATE] = { "atomic_aggregate", WK, ERR_UPD_ATTR_LENGTH, D,
 	                            attr_check_atomic_aggregate, attr_json_true },
-	[ATTR_AGGREGATOR] = { "aggregator", OPT_T, ERR_UPD_ATTR_LENGTH,
-	                      attr_check_aggregator, attr_json_aggregator },
-	[ATTR_COMMUNITIES] = { "communities", OPT_T, ERR_UPD_ATTR_LENGTH,
-	                       attr_check_communities, attr_json_communities },
-	[ATTR_ORIGINATOR_ID] = { "originator_id", OPT, ERR_UPD_ATTR_LENGTH,
+	[ATTR_AGGREGATOR] = { "aggregator", OPT_T, ERR_UPD_ATTR_LENGTH, D, attr_check_aggregator,
+	                      attr_json_aggregator },
+	[ATTR_COMMUNITIES] = { "communities", OPT_T, ERR_UPD_ATTR_LENGTH, W, attr_check_communities,
+	                       attr_json_communities },
+	[ATTR_ORIGINATOR_ID] = { "originator_id", OPT, ERR_UPD_ATTR_LENGTH, W,
 	                         attr_check_originator_id, attr_json_ipv4 },
-	[ATTR_CLUSTER_LIST] = { "cluster_list", OPT, ERR_UPD_ATTR_LENGTH,
+	[ATTR_CLUSTER_LIST] = { "cluster_list", OPT, ERR_UPD_ATTR_LENGTH, W,
 	                        attr_check_cluster_list, attr_json_cluster_list },
-	[ATTR_MP_REACH_NLRI] = { "mp_reach_nlri", OPT, ERR_UPD_OPTIONAL_ATTR,
+	/* The NLRI inside stays locatable, so wrong flags withdraw it. */
+	[ATTR_MP_REACH_NLRI] = { "mp_reach_nlri", OPT, ERR_UPD_OPTIONAL_ATTR, W,
 	                         attr_check_mp_reach, NULL },
-	[ATTR_MP_UNREACH_NLRI] = { "mp_unreach_nlri", OPT, ERR_UPD_OPTIONAL_ATTR, attr_check_mp_unreach, NULL },
-	[ATTR_EXT_COMMUNITIES] = { "ext_communities", OPT_T, ERR_UPD_ATTR_LENGTH, attr_check_ext_communities,
-	                           attr_json_ext_communities },
-	[ATTR_AS4_PATH] = { "as4_path", OPT_T, ERR_UPD_OPTIONAL_ATTR,
-	                    attr_check_as4_path, attr_json_as_path },
-	[ATTR_AS4_AGGREGATOR] = { "as4_aggregator", OPT_T, ERR_UPD_OPTIONAL_ATTR,
+	[ATTR_MP_UNREACH_NLRI] = { "mp_unreach_nlri", OPT, ERR_UPD_OPTIONAL_ATTR, W,
+	                           attr_check_mp_unreach, NULL },
+	[ATTR_EXT_COMMUNITIES] = { "ext_communities", OPT_T, ERR_UPD_ATTR_LENGTH, W,
+	                           attr_check_ext_communities, attr_json_ext_communities },
+	[ATTR_AS4_PATH] = { "as4_path", OPT_T, ERR_UPD_OPTIONAL_ATTR, D, attr_check_as4_path,
+	                    attr_json_as_path },
+	[ATTR_AS4_AGGREGATOR] = { "as4_aggregator", OPT_T, ERR_UPD_OPTIONAL_ATTR, D,
 	                          attr_check_as4_aggregator, attr_json_aggregator },
-	[ATTR_LARGE_COMMUNITIES] = { "large_communities", OPT_T, ERR_UPD_ATTR_LENGTH, attr_check_large_communities,
-	                             attr_json_large_communities },
+	[ATTR_LARGE_COMMUNITIES] = { "large_communities", OPT_T, ERR_UPD_ATTR_LENGTH, W,
+	                             attr_check_large_communities, attr_json_large_communities },
 };
+#undef W
+#undef D
 
 const struct attr_desc *attr_desc_get(uint8_t code)
 {

@@ -1,6 +1,6 @@
-/* Writing a canonical attribute set to one peer's wire format. Attributes go out in
- * ascending type code order; MP_REACH_NLRI / MP_UNREACH_NLRI and, for a 2-octet peer,
- * AS4_PATH / AS4_AGGREGATOR are merged in at their code positions. */
+/* Writing a canonical attribute set to one peer's wire format. MP_REACH_NLRI and
+ * MP_UNREACH_NLRI go first; the rest follow in ascending type code order, with AS4_PATH and
+ * AS4_AGGREGATOR merged in at their code positions for a 2-octet peer. */
 #include "core/attr.h"
 #include "core/bgp.h"
 #include "core/buf.h"
@@ -94,38 +94,31 @@ static void attr_put_narrow_path(struct wbuf *w, const struct attr_iter *it,
 	}
 }
 
+/* RFC 6793 4.2.3 has a receiver ignore AS4_PATH whenever AGGREGATOR holds a real ASN. So
+ * when AS4_PATH goes out (AS_PATH is written first, so that is known here), AGGREGATOR
+ * carries AS_TRANS and the real ASN travels in AS4_AGGREGATOR, even when it would fit in
+ * two octets; otherwise the path would be lost on the way back. */
 static void attr_put_narrow_aggregator(struct wbuf *w, const struct attr_iter *it,
                                        struct attr_as4_extra *x)
 {
 	uint32_t asn = get_u32(it->val);
+	bool trans = asn > 0xffff || x->path;
 	attr_put_hdr(w, it->flags, ATTR_AGGREGATOR, 6);
-	wbuf_u16(w, asn > 0xffff ? BGP_AS_TRANS : (uint16_t)asn);
+	wbuf_u16(w, trans ? BGP_AS_TRANS : (uint16_t)asn);
 	wbuf_bytes(w, it->val + 4, 4);
-	if (asn > 0xffff)
+	if (trans)
 		x->aggr = it->val;
 }
 
 struct attr_pending {
 	const struct msg_ctx *ctx;
-	const struct mp_reach *reach;
-	const struct mp_unreach *unreach;
 	struct attr_as4_extra as4;
-	bool done_reach, done_unreach, done_as4_path, done_as4_aggr;
+	bool done_as4_path, done_as4_aggr;
 };
 
-/* Writes every synthesized attribute whose code is below code. */
+/* Writes every synthesized AS4 attribute whose code is below code. */
 static void attr_flush_pending(struct wbuf *w, struct attr_pending *pd, unsigned code)
 {
-	if (code > ATTR_MP_REACH_NLRI && !pd->done_reach) {
-		pd->done_reach = true;
-		if (pd->reach && pd->reach->present)
-			attr_put_mp_reach(w, pd->reach, pd->ctx);
-	}
-	if (code > ATTR_MP_UNREACH_NLRI && !pd->done_unreach) {
-		pd->done_unreach = true;
-		if (pd->unreach && pd->unreach->present)
-			attr_put_mp_unreach(w, pd->unreach, pd->ctx);
-	}
 	if (code > ATTR_AS4_PATH && !pd->done_as4_path) {
 		pd->done_as4_path = true;
 		if (pd->as4.path) {
@@ -137,8 +130,8 @@ static void attr_flush_pending(struct wbuf *w, struct attr_pending *pd, unsigned
 	if (code > ATTR_AS4_AGGREGATOR && !pd->done_as4_aggr) {
 		pd->done_as4_aggr = true;
 		if (pd->as4.aggr) {
-			attr_put_hdr(w, ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE, ATTR_AS4_AGGREGATOR,
-			             8);
+			attr_put_hdr(w, ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE,
+			             ATTR_AS4_AGGREGATOR, 8);
 			wbuf_bytes(w, pd->as4.aggr, 8);
 		}
 	}
@@ -147,8 +140,14 @@ static void attr_flush_pending(struct wbuf *w, struct attr_pending *pd, unsigned
 void attr_write(struct wbuf *w, const struct attr *a, const struct msg_ctx *ctx,
                 const struct mp_reach *reach, const struct mp_unreach *unreach)
 {
-	struct attr_pending pd = { .ctx = ctx, .reach = reach, .unreach = unreach };
+	struct attr_pending pd = { .ctx = ctx };
 
+	/* RFC 7606 5.1: MP_REACH_NLRI / MP_UNREACH_NLRI go first, so that a receiver finds the
+	 * NLRI even when a later attribute is malformed. */
+	if (reach && reach->present)
+		attr_put_mp_reach(w, reach, ctx);
+	if (unreach && unreach->present)
+		attr_put_mp_unreach(w, unreach, ctx);
 	if (a) {
 		struct attr_iter it = attr_iter_start(a);
 		while (attr_iter_next(&it)) {

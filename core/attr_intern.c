@@ -4,12 +4,17 @@
  * attr_unref() unlinks it and frees it after a grace period. A lookup may meet a set whose
  * count has just reached zero but which is not unlinked yet: the match function skips such
  * dying sets, and a reference is only ever taken by incrementing a nonzero count, so a set
- * is never revived once its count hit zero. */
+ * is never revived once its count hit zero.
+ *
+ * Refcounts use GCC __atomic builtins rather than liburcu's uatomic: they state their memory
+ * order, and ThreadSanitizer sees them. The release store of refcnt = 1 publishes a new set;
+ * attr_match() reads refcnt with acquire before it reads the key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <urcu.h>
+#include "core/rcu.h" /* before rculfhash.h: it selects the flavour */
+
 #include <urcu/rculfhash.h>
 #include <xxhash.h>
 
@@ -50,20 +55,18 @@ static int attr_match(struct cds_lfht_node *node, const void *key)
 {
 	const struct attr *a = caa_container_of(node, struct attr, node);
 	const struct attr *k = key;
-	return uatomic_read(&a->refcnt) != 0 && a->key_len == k->key_len &&
+	return __atomic_load_n(&a->refcnt, __ATOMIC_ACQUIRE) != 0 && a->key_len == k->key_len &&
 	       memcmp(a->key, k->key, k->key_len) == 0;
 }
 
 /* Takes a reference unless the count already reached zero. */
 static bool attr_ref_if_live(struct attr *a)
 {
-	uint32_t c = uatomic_read(&a->refcnt);
-	while (c != 0) {
-		uint32_t seen = uatomic_cmpxchg(&a->refcnt, c, c + 1);
-		if (seen == c)
+	uint32_t c = __atomic_load_n(&a->refcnt, __ATOMIC_ACQUIRE);
+	while (c != 0)
+		if (__atomic_compare_exchange_n(&a->refcnt, &c, c + 1, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
 			return true;
-		c = seen;
-	}
 	return false;
 }
 
@@ -72,7 +75,7 @@ static struct attr *attr_lookup_ref(struct attr_table *t, const struct attr *can
 	struct cds_lfht_iter it;
 	struct attr *found = NULL;
 
-	rcu_read_lock();
+	prism_rcu_read_lock();
 	cds_lfht_lookup(t->ht, h, attr_match, cand, &it);
 	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
 	if (n) {
@@ -80,7 +83,7 @@ static struct attr *attr_lookup_ref(struct attr_table *t, const struct attr *can
 		if (attr_ref_if_live(a))
 			found = a;
 	}
-	rcu_read_unlock();
+	prism_rcu_read_unlock();
 	return found;
 }
 
@@ -94,8 +97,8 @@ static struct attr *attr_copy(const struct attr *cand, uint64_t h)
 	}
 	memcpy(a, cand, size);
 	a->hash = h;
-	a->refcnt = 1;
 	cds_lfht_node_init(&a->node);
+	__atomic_store_n(&a->refcnt, 1, __ATOMIC_RELEASE);
 	return a;
 }
 
@@ -104,16 +107,16 @@ static struct attr *attr_insert(struct attr_table *t, struct attr *fresh)
 {
 	struct attr *winner = fresh;
 
-	rcu_read_lock();
-	struct cds_lfht_node *n = cds_lfht_add_unique(t->ht, fresh->hash, attr_match, fresh,
-	                                              &fresh->node);
+	prism_rcu_read_lock();
+	struct cds_lfht_node *n =
+	        cds_lfht_add_unique(t->ht, fresh->hash, attr_match, fresh, &fresh->node);
 	if (n != &fresh->node) {
 		struct attr *a = caa_container_of(n, struct attr, node);
 		winner = attr_ref_if_live(a) ? a : NULL;
 	}
-	rcu_read_unlock();
+	prism_rcu_read_unlock();
 	if (winner == fresh)
-		uatomic_inc(&t->live);
+		__atomic_add_fetch(&t->live, 1, __ATOMIC_RELAXED);
 	else
 		free(fresh);
 	return winner;
@@ -138,32 +141,33 @@ const struct attr *attr_intern(struct attr_table *t, const struct attr *cand)
 
 const struct attr *attr_ref(const struct attr *a)
 {
-	uatomic_inc(&((struct attr *)a)->refcnt);
+	__atomic_add_fetch(&((struct attr *)a)->refcnt, 1, __ATOMIC_RELAXED);
 	return a;
 }
 
 static void attr_free_rcu(struct rcu_head *head)
 {
+	prism_rcu_free_begin();
 	free(caa_container_of(head, struct attr, rcu));
 }
 
 void attr_unref(struct attr_table *t, const struct attr *ca)
 {
 	struct attr *a = (struct attr *)ca;
-	if (uatomic_sub_return(&a->refcnt, 1) != 0)
+	if (__atomic_sub_fetch(&a->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	rcu_read_lock();
+	prism_rcu_read_lock();
 	int r = cds_lfht_del(t->ht, &a->node);
-	rcu_read_unlock();
+	prism_rcu_read_unlock();
 	if (r != 0) {
 		fprintf(stderr, "attr_unref: set %p was not in the table\n", (void *)a);
 		abort();
 	}
-	uatomic_dec(&t->live);
+	__atomic_sub_fetch(&t->live, 1, __ATOMIC_RELAXED);
 	call_rcu(&a->rcu, attr_free_rcu);
 }
 
 unsigned long attr_table_count(struct attr_table *t)
 {
-	return uatomic_read(&t->live);
+	return __atomic_load_n(&t->live, __ATOMIC_RELAXED);
 }

@@ -59,8 +59,8 @@ json_t *attr_json_as_path(const uint8_t *val, uint16_t len)
 		off += 2;
 		for (unsigned i = 0; i < count && off + 4 <= len; i++, off += 4)
 			json_array_append_new(asns, json_integer(get_u32(val + off)));
-		json_array_append_new(segs, json_pack("{s:s,s:o}", "type", type <= 4 ? types[type] : "?",
-		                                      "asns", asns));
+		json_array_append_new(segs, json_pack("{s:s,s:o}", "type",
+		                                      type <= 4 ? types[type] : "?", "asns", asns));
 	}
 	return segs;
 }
@@ -177,8 +177,9 @@ json_t *attr_to_json(const struct attr *a)
 			continue;
 		}
 		snprintf(key, sizeof(key), "attr_%u", it.code);
-		json_object_set_new(obj, key, json_pack("{s:i,s:o}", "flags", it.flags, "hex",
-		                                        attr_json_hex(it.val, it.len)));
+		json_object_set_new(obj, key,
+		                    json_pack("{s:i,s:o}", "flags", it.flags, "hex",
+		                              attr_json_hex(it.val, it.len)));
 	}
 	return obj;
 }

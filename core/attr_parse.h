@@ -7,8 +7,8 @@
 #include "core/msg.h"
 
 enum {
-	SCRATCH_PREFIXES = 65536, /* each prefix takes at least one octet of a message */
-	SCRATCH_STORE = 2 * 65536,  /* rewritten values: widened AS_PATH, merged paths */
+	SCRATCH_PREFIXES = 65536,  /* each prefix takes at least one octet of a message */
+	SCRATCH_STORE = 2 * 65536, /* rewritten values: widened AS_PATH, merged paths */
 	SCRATCH_SET = 33 + 2 * 65536 + 1024,
 };
 
@@ -25,8 +25,8 @@ struct attr_parse {
 	const struct msg_ctx *ctx;
 	struct msg_scratch *s;
 	struct msg_update *u;
-	const uint8_t *msg;   /* the whole message, for error offsets */
-	const uint8_t *tlv;   /* the attribute being checked: its whole TLV */
+	const uint8_t *msg; /* the whole message, for error offsets */
+	const uint8_t *tlv; /* the attribute being checked: its whole TLV */
 	uint16_t tlv_len;
 	/* What a hook wants stored for the attribute (default: the value as received); a NULL
 	 * store_val keeps nothing. */
@@ -43,7 +43,7 @@ uint8_t *attr_parse_store(struct attr_parse *ps, size_t n);
 
 /* Decodes an NLRI block of family afi into the scratch prefixes. Returns 0, or -1 with
  * *bad_off at the offending octet. */
-int nlri_decode(struct attr_parse *ps, const uint8_t *p, size_t len, uint8_t afi,
-                bool addpath, struct prefix_list *out, size_t *bad_off);
+int nlri_decode(struct attr_parse *ps, const uint8_t *p, size_t len, uint8_t afi, bool addpath,
+                struct prefix_list *out, size_t *bad_off);
 
 #endif

@@ -8,7 +8,7 @@
 enum {
 	BGP_HDR_LEN = 19,
 	BGP_MARKER_LEN = 16,
-	BGP_MAX_LEN = 4096,     /* RFC 4271 */
+	BGP_MAX_LEN = 4096,      /* RFC 4271 */
 	BGP_EXT_MAX_LEN = 65535, /* RFC 8654 extended messages */
 	BGP_VERSION = 4,
 	BGP_AS_TRANS = 23456, /* RFC 6793 */
@@ -108,8 +108,8 @@ enum bgp_err_open {
 	ERR_OPEN_OPT_PARAM = 4,
 	ERR_OPEN_AUTH = 5, /* deprecated by RFC 4271 */
 	ERR_OPEN_HOLD_TIME = 6,
-	ERR_OPEN_CAPABILITY = 7,  /* RFC 5492 */
-	ERR_OPEN_ROLE = 11,       /* RFC 9234 */
+	ERR_OPEN_CAPABILITY = 7, /* RFC 5492 */
+	ERR_OPEN_ROLE = 11,      /* RFC 9234 */
 };
 
 enum bgp_err_update {
@@ -127,23 +127,23 @@ enum bgp_err_update {
 };
 
 enum bgp_err_fsm { /* RFC 6608 */
-	ERR_FSM_UNSPECIFIED = 0,
-	ERR_FSM_OPENSENT = 1,
-	ERR_FSM_OPENCONFIRM = 2,
-	ERR_FSM_ESTABLISHED = 3,
+	           ERR_FSM_UNSPECIFIED = 0,
+	           ERR_FSM_OPENSENT = 1,
+	           ERR_FSM_OPENCONFIRM = 2,
+	           ERR_FSM_ESTABLISHED = 3,
 };
 
 enum bgp_err_cease { /* RFC 4486, RFC 8538, RFC 9384 */
-	ERR_CEASE_MAX_PREFIX = 1,
-	ERR_CEASE_ADMIN_SHUTDOWN = 2,
-	ERR_CEASE_PEER_DECONFIGURED = 3,
-	ERR_CEASE_ADMIN_RESET = 4,
-	ERR_CEASE_CONN_REJECTED = 5,
-	ERR_CEASE_CONFIG_CHANGE = 6,
-	ERR_CEASE_COLLISION = 7,
-	ERR_CEASE_OUT_OF_RESOURCES = 8,
-	ERR_CEASE_HARD_RESET = 9,
-	ERR_CEASE_BFD_DOWN = 10,
+	             ERR_CEASE_MAX_PREFIX = 1,
+	             ERR_CEASE_ADMIN_SHUTDOWN = 2,
+	             ERR_CEASE_PEER_DECONFIGURED = 3,
+	             ERR_CEASE_ADMIN_RESET = 4,
+	             ERR_CEASE_CONN_REJECTED = 5,
+	             ERR_CEASE_CONFIG_CHANGE = 6,
+	             ERR_CEASE_COLLISION = 7,
+	             ERR_CEASE_OUT_OF_RESOURCES = 8,
+	             ERR_CEASE_HARD_RESET = 9,
+	             ERR_CEASE_BFD_DOWN = 10,
 };
 
 enum bgp_err_rr { ERR_RR_BAD_LENGTH = 1 };

@@ -31,12 +31,12 @@ enum msg_action {
 
 struct msg_err {
 	enum msg_action action;
-	uint8_t code;         /* NOTIFICATION code RFC 4271 assigns to this error */
-	uint8_t subcode;      /* ... and subcode; sent only when action is MSG_SESSION_RESET */
-	uint8_t attr_code;    /* attribute type code, or 0 when the error is not in an attribute */
-	uint32_t offset;      /* byte offset from the start of the message (the marker) */
-	const char *reason;   /* static text, for logs */
-	const uint8_t *data;  /* NOTIFICATION data: points into the message or into data_buf */
+	uint8_t code;        /* NOTIFICATION code RFC 4271 assigns to this error */
+	uint8_t subcode;     /* ... and subcode; sent only when action is MSG_SESSION_RESET */
+	uint8_t attr_code;   /* attribute type code, or 0 when the error is not in an attribute */
+	uint32_t offset;     /* byte offset from the start of the message (the marker) */
+	const char *reason;  /* static text, for logs */
+	const uint8_t *data; /* NOTIFICATION data: points into the message or into data_buf */
 	uint16_t data_len;
 	uint8_t data_buf[8];
 };
@@ -55,9 +55,9 @@ void msg_err_set(struct msg_err *e, uint8_t code, uint8_t subcode, size_t offset
 enum { AF_IDX_IPV4 = 0, AF_IDX_IPV6 = 1, AF_IDX_N = 2 };
 
 struct msg_ctx {
-	bool as4;          /* 4-octet AS negotiated: AS_PATH carries 4-octet ASNs */
-	bool ext_msg;      /* RFC 8654: messages up to 65535 octets */
-	bool ebgp;         /* the peer is in another AS */
+	bool as4;               /* 4-octet AS negotiated: AS_PATH carries 4-octet ASNs */
+	bool ext_msg;           /* RFC 8654: messages up to 65535 octets */
+	bool ebgp;              /* the peer is in another AS */
 	bool addpath[AF_IDX_N]; /* NLRI of this family carries path identifiers (RFC 7911) */
 };
 
@@ -147,10 +147,10 @@ struct bgp_caps {
 
 struct msg_open {
 	uint8_t version;
-	uint16_t my_as;     /* the 2-octet field; AS_TRANS when the real AS is in caps.as4 */
+	uint16_t my_as; /* the 2-octet field; AS_TRANS when the real AS is in caps.as4 */
 	uint16_t hold_time;
 	uint32_t bgp_id;
-	bool ext_params;    /* RFC 9072 extended optional parameters were (or will be) used */
+	bool ext_params; /* RFC 9072 extended optional parameters were (or will be) used */
 	uint8_t n_params;
 	uint8_t n_caps;
 	struct open_cap caps[OPEN_MAX_CAPS];
@@ -174,7 +174,7 @@ struct mp_reach {
 	bool present;
 	uint16_t afi;
 	uint8_t safi;
-	uint8_t nh_len;     /* 4, 16 (global) or 32 (global + link-local) */
+	uint8_t nh_len; /* 4, 16 (global) or 32 (global + link-local) */
 	uint8_t nh[32];
 	struct prefix_list nlri;
 };
@@ -240,8 +240,8 @@ struct msg_notification {
 
 int msg_notification_decode(const uint8_t *msg, size_t len, struct msg_notification *n,
                             struct msg_err *e);
-size_t msg_notification_encode(uint8_t code, uint8_t subcode, const uint8_t *data,
-                               size_t data_len, uint8_t *out, size_t cap);
+size_t msg_notification_encode(uint8_t code, uint8_t subcode, const uint8_t *data, size_t data_len,
+                               uint8_t *out, size_t cap);
 /* A Cease with a shutdown communication, cut to 255 octets at a UTF-8 boundary. */
 size_t msg_notification_encode_shutdown(uint8_t subcode, const char *text, uint8_t *out,
                                         size_t cap);
@@ -258,8 +258,7 @@ struct msg_refresh {
 	uint8_t safi;
 };
 
-int msg_refresh_decode(const uint8_t *msg, size_t len, struct msg_refresh *r,
-                       struct msg_err *e);
+int msg_refresh_decode(const uint8_t *msg, size_t len, struct msg_refresh *r, struct msg_err *e);
 size_t msg_refresh_encode(const struct msg_refresh *r, uint8_t *out, size_t cap);
 
 #endif

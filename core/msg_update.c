@@ -10,15 +10,9 @@
 #include "core/buf.h"
 #include "core/msg.h"
 
-struct msg_scratch *msg_scratch_new(void)
-{
-	return calloc(1, sizeof(struct msg_scratch));
-}
+struct msg_scratch *msg_scratch_new(void) { return calloc(1, sizeof(struct msg_scratch)); }
 
-void msg_scratch_free(struct msg_scratch *s)
-{
-	free(s);
-}
+void msg_scratch_free(struct msg_scratch *s) { free(s); }
 
 uint8_t *attr_parse_store(struct attr_parse *ps, size_t n)
 {
@@ -33,8 +27,8 @@ uint8_t *attr_parse_store(struct attr_parse *ps, size_t n)
 static const uint8_t nlri_last_mask[8] = { 0xff, 0x80, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc, 0xfe };
 
 /* The hot loop: a /24 costs a length check, three byte copies and a store. */
-int nlri_decode(struct attr_parse *ps, const uint8_t *p, size_t len, uint8_t afi,
-                bool addpath, struct prefix_list *out, size_t *bad_off)
+int nlri_decode(struct attr_parse *ps, const uint8_t *p, size_t len, uint8_t afi, bool addpath,
+                struct prefix_list *out, size_t *bad_off)
 {
 	struct msg_scratch *s = ps->s;
 	const uint8_t *end = p + len;
@@ -69,7 +63,7 @@ int nlri_decode(struct attr_parse *ps, const uint8_t *p, size_t len, uint8_t afi
 		p += nbytes;
 		out->n++;
 		continue;
-	bad:
+bad:
 		*bad_off = (size_t)(start - ps->msg);
 		return -1;
 	}
@@ -79,14 +73,18 @@ int nlri_decode(struct attr_parse *ps, const uint8_t *p, size_t len, uint8_t afi
 /* ---- error bookkeeping ---- */
 
 static void update_err(struct msg_update *u, enum msg_action action, uint8_t subcode,
-                       uint8_t attr_code, size_t offset, const char *reason,
-                       const uint8_t *data, size_t data_len)
+                       uint8_t attr_code, size_t offset, const char *reason, const uint8_t *data,
+                       size_t data_len)
 {
-	if (action > u->action)
+	bool worse = action > u->action;
+	if (worse)
 		u->action = action;
-	if (u->n_errs >= UPDATE_MAX_ERRS)
+	/* When the list is full, a new worst error takes the last slot: msg_update_worst()
+	 * must always find the error that decided the action. */
+	if (u->n_errs >= UPDATE_MAX_ERRS && !worse)
 		return;
-	struct msg_err *e = &u->errs[u->n_errs++];
+	struct msg_err *e =
+	        &u->errs[u->n_errs < UPDATE_MAX_ERRS ? u->n_errs++ : UPDATE_MAX_ERRS - 1];
 	msg_err_set(e, ERR_UPDATE, subcode, offset, reason, data, data_len);
 	e->action = action;
 	e->attr_code = attr_code;
@@ -153,8 +151,8 @@ static void update_unknown_attr(struct attr_parse *ps, const struct attr_hdr *h)
 	/* RFC 4271 5: pass unknown optional transitive attributes on with Partial set; drop
 	 * unknown optional non-transitive ones quietly. */
 	if (h->flags & ATTR_FLAG_TRANSITIVE)
-		update_keep(ps, (h->flags & ~ATTR_FLAG_EXTLEN) | ATTR_FLAG_PARTIAL, h->code, h->val,
-		            h->len);
+		update_keep(ps, ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE | ATTR_FLAG_PARTIAL,
+		            h->code, h->val, h->len);
 }
 
 static void update_known_attr(struct attr_parse *ps, const struct attr_desc *d,
@@ -162,21 +160,30 @@ static void update_known_attr(struct attr_parse *ps, const struct attr_desc *d,
 {
 	size_t off = (size_t)(h->tlv - ps->msg);
 	uint8_t kind = h->flags & (ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE);
+	bool bad_flags = kind != d->flags;
 	struct msg_err e = { 0 };
 
+	/* An attribute its spec discards when malformed is dropped before its hook can stash
+	 * anything (AS4_PATH would otherwise still be merged). */
+	if (bad_flags && d->malformed == MSG_ATTR_DISCARD) {
+		update_err(ps->u, MSG_ATTR_DISCARD, ERR_UPD_ATTR_FLAGS, h->code, off,
+		           "attribute flags conflict with its type", h->tlv, h->tlv_len);
+		return;
+	}
 	ps->tlv = h->tlv;
 	ps->tlv_len = h->tlv_len;
 	ps->store_val = h->val;
 	ps->store_len = h->len;
+	/* The hook runs even with bad flags, so that MP_REACH_NLRI's prefixes are located and
+	 * can be withdrawn. */
 	enum msg_action a = d->check(ps, h->val, h->len, &e);
 	if (a != MSG_OK) {
 		uint8_t sub = e.subcode ? e.subcode : d->subcode;
 		update_err(ps->u, a, sub, h->code, off, e.reason, h->tlv, h->tlv_len);
 		return; /* a malformed value is never stored */
 	}
-	if (kind != d->flags) {
-		/* RFC 7606 3(c): wrong Optional/Transitive bits make the attribute malformed. */
-		update_err(ps->u, MSG_TREAT_AS_WITHDRAW, ERR_UPD_ATTR_FLAGS, h->code, off,
+	if (bad_flags) {
+		update_err(ps->u, d->malformed, ERR_UPD_ATTR_FLAGS, h->code, off,
 		           "attribute flags conflict with its type", h->tlv, h->tlv_len);
 		return;
 	}
@@ -203,8 +210,9 @@ static void update_parse_attrs(struct attr_parse *ps, struct rbuf *r)
 		if (seen[h.code / 8] >> (h.code % 8) & 1) {
 			bool mp = h.code == ATTR_MP_REACH_NLRI || h.code == ATTR_MP_UNREACH_NLRI;
 			/* RFC 7606 3(g) */
-			update_err(ps->u, mp ? MSG_SESSION_RESET : MSG_ATTR_DISCARD, ERR_UPD_ATTR_LIST,
-			           h.code, off, "attribute appears more than once", NULL, 0);
+			update_err(ps->u, mp ? MSG_SESSION_RESET : MSG_ATTR_DISCARD,
+			           ERR_UPD_ATTR_LIST, h.code, off,
+			           "attribute appears more than once", NULL, 0);
 			continue;
 		}
 		seen[h.code / 8] |= (uint8_t)(1u << (h.code % 8));
@@ -236,8 +244,8 @@ static void update_merge_as4(struct attr_parse *ps)
 	if (aggr && get_u32(aggr) != BGP_AS_TRANS)
 		return;
 	if (aggr && ps->as4_aggr)
-		update_keep(ps, ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE, ATTR_AGGREGATOR, ps->as4_aggr,
-		            8);
+		update_keep(ps, ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE, ATTR_AGGREGATOR,
+		            ps->as4_aggr, 8);
 	if (path && ps->as4_path) {
 		uint8_t *out = attr_parse_store(ps, (size_t)path_len + ps->as4_path_len);
 		if (!out)
@@ -312,8 +320,8 @@ static int update_parse_withdrawn(struct attr_parse *ps, struct rbuf *r)
 		           "withdrawn routes length exceeds the message", NULL, 0);
 		return -1;
 	}
-	if (nlri_decode(ps, p, len, AFI_IPV4, ps->ctx->addpath[AF_IDX_IPV4], &u->withdrawn,
-	                &bad) < 0) {
+	if (nlri_decode(ps, p, len, AFI_IPV4, ps->ctx->addpath[AF_IDX_IPV4], &u->withdrawn, &bad) <
+	    0) {
 		update_err(u, MSG_SESSION_RESET, ERR_UPD_NETWORK, 0, bad,
 		           "malformed withdrawn prefix", NULL, 0);
 		return -1;
@@ -326,7 +334,8 @@ int msg_update_decode(const uint8_t *msg, size_t len, const struct msg_ctx *ctx,
 {
 	static const struct msg_ctx default_ctx = { .as4 = true };
 	struct attr_parse ps = { .ctx = ctx ? ctx : &default_ctx, .s = s, .u = u, .msg = msg };
-	struct rbuf r = rbuf_make(msg, msg + BGP_HDR_LEN, len > BGP_HDR_LEN ? len - BGP_HDR_LEN : 0);
+	struct rbuf r =
+	        rbuf_make(msg, msg + BGP_HDR_LEN, len > BGP_HDR_LEN ? len - BGP_HDR_LEN : 0);
 	struct rbuf attrs;
 	uint16_t attr_len;
 	size_t bad;
@@ -339,8 +348,9 @@ int msg_update_decode(const uint8_t *msg, size_t len, const struct msg_ctx *ctx,
 
 	if (update_parse_withdrawn(&ps, &r) < 0)
 		return -1;
+	size_t attr_len_at = rbuf_offset(&r);
 	if (rbuf_u16(&r, &attr_len) < 0 || rbuf_sub(&r, attr_len, &attrs) < 0) {
-		update_err(u, MSG_SESSION_RESET, ERR_UPD_ATTR_LIST, 0, rbuf_offset(&r),
+		update_err(u, MSG_SESSION_RESET, ERR_UPD_ATTR_LIST, 0, attr_len_at,
 		           "total path attribute length exceeds the message", NULL, 0);
 		return -1;
 	}

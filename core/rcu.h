@@ -1,0 +1,35 @@
+/* prism's one RCU flavour (liburcu memb), behind wrappers that tell ThreadSanitizer about
+ * grace periods.
+ *
+ * Debian's liburcu is not built with TSan, so TSan cannot see that a call_rcu callback runs
+ * only after every reader has left its read section, and reports each free as a race. Under
+ * TSan, leaving a read section releases a token and every RCU free callback acquires it,
+ * which is exactly the ordering a grace period guarantees. Elsewhere the wrappers are the
+ * plain liburcu calls. Every read section in prism goes through these. */
+#ifndef PRISM_CORE_RCU_H
+#define PRISM_CORE_RCU_H
+
+#include <urcu.h>
+
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+extern char prism_rcu_tsan_token;
+static inline void prism_rcu_tsan_release(void) { __tsan_release(&prism_rcu_tsan_token); }
+static inline void prism_rcu_tsan_acquire(void) { __tsan_acquire(&prism_rcu_tsan_token); }
+#else
+static inline void prism_rcu_tsan_release(void) {}
+static inline void prism_rcu_tsan_acquire(void) {}
+#endif
+
+static inline void prism_rcu_read_lock(void) { rcu_read_lock(); }
+
+static inline void prism_rcu_read_unlock(void)
+{
+	prism_rcu_tsan_release();
+	rcu_read_unlock();
+}
+
+/* First call in every call_rcu callback that frees memory readers may have seen. */
+static inline void prism_rcu_free_begin(void) { prism_rcu_tsan_acquire(); }
+
+#endif
