@@ -1,0 +1,305 @@
+/* A listener's table: every route it holds, checked against the exact attributes the
+ * reflector must send, and counted against want[] as routes come and go. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/pb.h"
+#include "core/bgp.h"
+
+static bool pb_is_own(const struct pb_table *t, const struct pb_plan *p, uint32_t r)
+{
+	return t->own_feeder >= 0 && pb_route_owner(p, r) == (uint32_t)t->own_feeder;
+}
+
+/* Full recount; run by the table's thread. */
+static void pb_table_recount(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x)
+{
+	uint32_t expect = 0, good = 0, extra = 0, wrong = 0, own = 0;
+	for (uint32_t r = 0; r < t->n_routes; r++) {
+		uint16_t h = t->have[r], w = PB_LOAD(x->want[r]);
+		if (pb_is_own(t, p, r)) {
+			own += h != PB_HAVE_NONE;
+			continue;
+		}
+		expect += w != PB_WANT_ABSENT;
+		if (h == PB_HAVE_WRONG)
+			wrong++;
+		else if (w != PB_WANT_ABSENT && h == w)
+			good++;
+		else if (w == PB_WANT_ABSENT && h != PB_HAVE_NONE)
+			extra++;
+	}
+	PB_STORE(t->n_expect, expect);
+	PB_STORE(t->n_good, good);
+	PB_STORE(t->n_extra, extra);
+	PB_STORE(t->n_wrong, wrong);
+	PB_STORE(t->n_own, own);
+}
+
+int pb_table_init(struct pb_table *t, const struct pb_plan *p, int64_t own_feeder,
+                  const struct pb_expect *x)
+{
+	memset(t, 0, sizeof(*t));
+	t->n_routes = p->n_routes;
+	t->own_feeder = own_feeder;
+	t->have = calloc(p->n_routes ? p->n_routes : 1, sizeof(*t->have));
+	if (!t->have)
+		return -1;
+	pb_table_recount(t, p, x);
+	return 0;
+}
+
+void pb_table_free(struct pb_table *t)
+{
+	free(t->have);
+	t->have = NULL;
+}
+
+void pb_table_reset(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x)
+{
+	memset(t->have, 0, sizeof(*t->have) * t->n_routes);
+	PB_STORE(t->n_unknown, 0);
+	PB_STORE(t->t_correct_ns, 0);
+	pb_table_recount(t, p, x);
+}
+
+bool pb_table_correct(const struct pb_table *t)
+{
+	return PB_LOAD(t->n_good) == PB_LOAD(t->n_expect) && PB_LOAD(t->n_extra) == 0 &&
+	       PB_LOAD(t->n_wrong) == 0 && PB_LOAD(t->n_unknown) == 0;
+}
+
+/* +1 or -1 for the counter that (have, want) falls under. */
+static void pb_table_count(struct pb_table *t, uint16_t h, uint16_t w, int d)
+{
+	if (h == PB_HAVE_WRONG)
+		PB_STORE(t->n_wrong, t->n_wrong + (uint32_t)d);
+	else if (w != PB_WANT_ABSENT && h == w)
+		PB_STORE(t->n_good, t->n_good + (uint32_t)d);
+	else if (w == PB_WANT_ABSENT && h != PB_HAVE_NONE)
+		PB_STORE(t->n_extra, t->n_extra + (uint32_t)d);
+}
+
+/* Moves route r to state v. Returns 1 when it changed. */
+static uint32_t pb_table_set(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x,
+                             uint32_t r, uint16_t v, uint64_t now, struct pb_hist *hist)
+{
+	uint16_t old = t->have[r];
+	if (old == v)
+		return 0;
+	t->have[r] = v;
+	if (pb_is_own(t, p, r)) {
+		PB_STORE(t->n_own, t->n_own + (v != PB_HAVE_NONE) - (old != PB_HAVE_NONE));
+		return 1;
+	}
+	uint16_t w = PB_LOAD(x->want[r]);
+	pb_table_count(t, old, w, -1);
+	pb_table_count(t, v, w, +1);
+	if (v == w) {
+		uint64_t sent = PB_LOAD(x->t_sent[r]);
+		if (sent && now > sent && hist)
+			pb_hist_add(hist, (now - sent) / 1000);
+	}
+	return 1;
+}
+
+static bool pb_table_expected_attrs(struct pb_table *t, const struct pb_plan *p, uint32_t f,
+                                    uint32_t s, uint32_t epoch, bool v6)
+{
+	if (t->cache_ok && t->cache_f == f && t->cache_s == s && t->cache_epoch == epoch &&
+	    t->cache_v6 == v6)
+		return true;
+	t->cache_ok = pb_attrs_build(p, f, s, epoch, v6, true, t->cache, sizeof(t->cache)) != NULL;
+	t->cache_f = f;
+	t->cache_s = s;
+	t->cache_epoch = epoch;
+	t->cache_v6 = v6;
+	return t->cache_ok;
+}
+
+/* The epoch the attributes carry, or -1 when they are not exactly what feeder f sent plus
+ * the reflection attributes. An IPv4 route is compared without the MP next hop, which
+ * belongs to IPv6 NLRI that may share its UPDATE. */
+static int64_t pb_table_verify(struct pb_table *t, const struct pb_plan *p, uint32_t r,
+                               const struct attr *a)
+{
+	if (!a || !attr_has(a, ATTR_MED) || a->med > PB_EPOCH_MAX)
+		return -1;
+	bool v6 = pb_route_v6(p, r);
+	if (!pb_table_expected_attrs(t, p, pb_route_owner(p, r), pb_route_set(p, r), a->med, v6))
+		return -1;
+	const struct attr *want = (const struct attr *)t->cache;
+	if (v6)
+		return a->key_len == want->key_len && !memcmp(a->key, want->key, a->key_len)
+		               ? (int64_t)a->med
+		               : -1;
+	size_t a_off = 1u + a->key[0], w_off = 1u + want->key[0];
+	if (a->key_len - a_off != want->key_len - w_off ||
+	    memcmp(a->key + a_off, want->key + w_off, want->key_len - w_off) != 0)
+		return -1;
+	return (int64_t)a->med;
+}
+
+static void pb_table_unknown(struct pb_table *t, const struct prefix *pfx)
+{
+	if (t->n_unknown < PB_MAX_EXAMPLES)
+		t->unknown_ex[t->n_unknown] = *pfx;
+	PB_STORE(t->n_unknown, t->n_unknown + 1);
+}
+
+struct pb_apply {
+	struct pb_table *t;
+	const struct pb_plan *p;
+	const struct pb_expect *x;
+	const struct msg_update *u;
+	uint64_t now;
+	struct pb_hist *hist;
+	/* the verdict for the last (feeder, set, family) seen in this UPDATE */
+	bool have_last;
+	uint32_t last_f, last_s;
+	bool last_v6;
+	int64_t last_epoch;
+};
+
+static uint32_t pb_apply_withdraw(struct pb_apply *ap, const struct prefix_list *l)
+{
+	uint32_t changed = 0;
+	for (uint32_t i = 0; i < l->n; i++) {
+		int64_t r = pb_route_of(ap->p, &l->v[i]);
+		if (r >= 0)
+			changed += pb_table_set(ap->t, ap->p, ap->x, (uint32_t)r, PB_HAVE_NONE,
+			                        ap->now, ap->hist);
+	}
+	return changed;
+}
+
+static uint16_t pb_apply_verdict(struct pb_apply *ap, uint32_t r)
+{
+	uint32_t f = pb_route_owner(ap->p, r), s = pb_route_set(ap->p, r);
+	bool v6 = pb_route_v6(ap->p, r);
+	if (!ap->have_last || f != ap->last_f || s != ap->last_s || v6 != ap->last_v6) {
+		ap->last_epoch = pb_table_verify(ap->t, ap->p, r, ap->u->attrs);
+		ap->last_f = f;
+		ap->last_s = s;
+		ap->last_v6 = v6;
+		ap->have_last = true;
+	}
+	return ap->last_epoch < 0 ? PB_HAVE_WRONG : (uint16_t)(ap->last_epoch + 1);
+}
+
+static uint32_t pb_apply_announce(struct pb_apply *ap, const struct prefix_list *l)
+{
+	uint32_t changed = 0;
+	for (uint32_t i = 0; i < l->n; i++) {
+		int64_t r = pb_route_of(ap->p, &l->v[i]);
+		if (r < 0) {
+			pb_table_unknown(ap->t, &l->v[i]);
+			continue;
+		}
+		uint16_t v = pb_apply_verdict(ap, (uint32_t)r);
+		changed += pb_table_set(ap->t, ap->p, ap->x, (uint32_t)r, v, ap->now, ap->hist);
+	}
+	return changed;
+}
+
+uint32_t pb_table_apply(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x,
+                        const struct msg_update *u, uint64_t now_ns, struct pb_hist *h)
+{
+	struct pb_apply ap = { .t = t, .p = p, .x = x, .u = u, .now = now_ns, .hist = h };
+	uint32_t changed = 0;
+	bool withdraw_all = u->action == MSG_TREAT_AS_WITHDRAW;
+
+	if (u->action != MSG_OK)
+		t->n_errors++;
+	changed += pb_apply_withdraw(&ap, &u->withdrawn);
+	if (u->mp_unreach.present)
+		changed += pb_apply_withdraw(&ap, &u->mp_unreach.nlri);
+	if (withdraw_all) {
+		changed += pb_apply_withdraw(&ap, &u->nlri);
+		if (u->mp_reach.present)
+			changed += pb_apply_withdraw(&ap, &u->mp_reach.nlri);
+	} else {
+		changed += pb_apply_announce(&ap, &u->nlri);
+		if (u->mp_reach.present)
+			changed += pb_apply_announce(&ap, &u->mp_reach.nlri);
+	}
+	if (changed) {
+		PB_STORE(t->t_change_ns, now_ns);
+		if (pb_table_correct(t))
+			PB_STORE(t->t_correct_ns, now_ns);
+	}
+	return changed;
+}
+
+static void pb_example(uint64_t *count, struct prefix *ex, uint32_t *exl, const struct prefix *pfx,
+                       uint32_t listener)
+{
+	if (*count < PB_MAX_EXAMPLES) {
+		ex[*count] = *pfx;
+		exl[*count] = listener;
+	}
+	(*count)++;
+}
+
+void pb_table_check(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x,
+                    uint32_t listener, struct pb_verdict *v)
+{
+	struct prefix pfx;
+	for (uint32_t r = 0; r < t->n_routes; r++) {
+		uint16_t h = t->have[r], w = PB_LOAD(x->want[r]);
+		if (pb_is_own(t, p, r)) {
+			v->own += h != PB_HAVE_NONE;
+			continue;
+		}
+		if (h == w) {
+			v->ok += w != PB_WANT_ABSENT;
+			continue;
+		}
+		pb_route_prefix(p, r, &pfx);
+		if (h == PB_HAVE_WRONG)
+			pb_example(&v->wrong, v->ex_wrong, v->exl_wrong, &pfx, listener);
+		else if (w == PB_WANT_ABSENT)
+			pb_example(&v->extra, v->ex_extra, v->exl_extra, &pfx, listener);
+		else if (h == PB_HAVE_NONE)
+			pb_example(&v->missing, v->ex_missing, v->exl_missing, &pfx, listener);
+		else
+			pb_example(&v->stale, v->ex_stale, v->exl_stale, &pfx, listener);
+	}
+	for (uint32_t i = 0; i < t->n_unknown; i++)
+		pb_example(&v->unknown, v->ex_unknown, v->exl_unknown,
+		           &t->unknown_ex[i < PB_MAX_EXAMPLES ? i : PB_MAX_EXAMPLES - 1], listener);
+	pb_table_recount(t, p, x);
+}
+
+bool pb_verdict_ok(const struct pb_verdict *v)
+{
+	return !v->missing && !v->extra && !v->stale && !v->wrong && !v->unknown;
+}
+
+static void pb_merge_examples(uint64_t *into_n, struct prefix *into_ex, uint32_t *into_l,
+                              uint64_t from_n, const struct prefix *from_ex, const uint32_t *from_l)
+{
+	for (uint64_t i = 0; i < from_n && i < PB_MAX_EXAMPLES; i++) {
+		if (*into_n + i < PB_MAX_EXAMPLES) {
+			into_ex[*into_n + i] = from_ex[i];
+			into_l[*into_n + i] = from_l[i];
+		}
+	}
+	*into_n += from_n;
+}
+
+void pb_verdict_merge(struct pb_verdict *into, const struct pb_verdict *from)
+{
+	into->ok += from->ok;
+	into->own += from->own;
+	pb_merge_examples(&into->missing, into->ex_missing, into->exl_missing, from->missing,
+	                  from->ex_missing, from->exl_missing);
+	pb_merge_examples(&into->extra, into->ex_extra, into->exl_extra, from->extra,
+	                  from->ex_extra, from->exl_extra);
+	pb_merge_examples(&into->stale, into->ex_stale, into->exl_stale, from->stale,
+	                  from->ex_stale, from->exl_stale);
+	pb_merge_examples(&into->wrong, into->ex_wrong, into->exl_wrong, from->wrong,
+	                  from->ex_wrong, from->exl_wrong);
+	pb_merge_examples(&into->unknown, into->ex_unknown, into->exl_unknown, from->unknown,
+	                  from->ex_unknown, from->exl_unknown);
+}
