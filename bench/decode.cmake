@@ -33,13 +33,15 @@ if(PRISM_FUZZ)
 
   # The fuzzer needs coverage feedback from the code under test, so the codec is built
   # again here, instrumented, rather than reusing prism_core.
-  file(GLOB PRISM_CORE_FUZZ_SRC CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/core/*.c)
+  file(GLOB PRISM_CORE_FUZZ_SRC CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/core/*.c
+       ${PROJECT_SOURCE_DIR}/rib/*.c ${PROJECT_SOURCE_DIR}/io/*.c)
+  list(REMOVE_ITEM PRISM_CORE_FUZZ_SRC ${PROJECT_SOURCE_DIR}/core/main.c)
   add_library(prism_core_fuzz STATIC ${PRISM_CORE_FUZZ_SRC})
   prism_target_defaults(prism_core_fuzz)
   target_compile_options(prism_core_fuzz PRIVATE -fsanitize=fuzzer-no-link ${PRISM_FUZZ_SAN})
   target_link_libraries(prism_core_fuzz PUBLIC PkgConfig::URCU PkgConfig::URCU_CDS
                                                PkgConfig::XXHASH PkgConfig::JANSSON
-                                               Threads::Threads)
+                                               PkgConfig::YAML PkgConfig::LIBEV Threads::Threads)
 
   add_executable(fuzz-decode ${PRISM_FUZZ_SRC})
   prism_target_defaults(fuzz-decode)

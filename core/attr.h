@@ -163,6 +163,11 @@ void attr_table_free(struct attr_table *t);
 const struct attr *attr_intern(struct attr_table *t, const struct attr *a);
 /* Adds a reference to an interned set. */
 const struct attr *attr_ref(const struct attr *a);
+/* Adds n references at once (one per prefix of an UPDATE). */
+void attr_ref_n(const struct attr *a, uint32_t n);
+/* For a set seen under RCU whose holder may be letting go: a reference, or NULL when the
+ * last one is already gone (the set is on its way to being freed). */
+const struct attr *attr_ref_live(const struct attr *a);
 /* Drops a reference; the last one unlinks the set and frees it after a grace period. */
 void attr_unref(struct attr_table *t, const struct attr *a);
 /* Number of distinct interned sets (approximate under concurrent changes). */

@@ -145,6 +145,17 @@ const struct attr *attr_ref(const struct attr *a)
 	return a;
 }
 
+void attr_ref_n(const struct attr *a, uint32_t n)
+{
+	if (n)
+		__atomic_add_fetch(&((struct attr *)a)->refcnt, n, __ATOMIC_RELAXED);
+}
+
+const struct attr *attr_ref_live(const struct attr *a)
+{
+	return attr_ref_if_live((struct attr *)a) ? a : NULL;
+}
+
 static void attr_free_rcu(struct rcu_head *head)
 {
 	prism_rcu_free_begin();

@@ -1,0 +1,289 @@
+/* From a decoded UPDATE to the RIB, and from the RIB to the update groups.
+ *
+ * Ingress applies the rules that decide whether a route is kept at all (RFC 4456 8 loop
+ * prevention, RFC 8212 for external peers, AS_PATH loops), interns the attribute set once
+ * per UPDATE, derives the set reflected to internal peers once per interned set, and sorts
+ * the prefixes into one batch per shard. The shard owners apply the batches and send their
+ * best-path changes, in one shared batch, to every worker, for the groups each owns. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bgp.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/peer.h"
+#include "core/updgrp.h"
+
+enum { INGRESS_DEFAULT_LOCAL_PREF = 100 };
+
+/* ---- which routes are kept ---- */
+
+static bool ingress_cluster_is_ours(const struct daemon *d, uint32_t id)
+{
+	if (id == d->cluster_id)
+		return true;
+	const struct cfg *c = d->cfg;
+	for (unsigned i = 0; i < c->n_peers; i++)
+		if (c->peers[i].n.cluster_id == id)
+			return true;
+	for (unsigned i = 0; i < c->n_ranges; i++)
+		if (c->ranges[i].n.cluster_id == id)
+			return true;
+	return false;
+}
+
+static bool ingress_cluster_loop(const struct daemon *d, const struct attr *a)
+{
+	uint16_t len;
+	const uint8_t *v = attr_get(a, ATTR_CLUSTER_LIST, &len);
+	for (uint16_t off = 0; v && off + 4 <= len; off += 4)
+		if (ingress_cluster_is_ours(d, get_u32(v + off)))
+			return true;
+	return false;
+}
+
+static bool ingress_aspath_has(const uint8_t *v, uint16_t len, uint32_t asn)
+{
+	for (size_t off = 0; off + 2 <= len; off += 2 + (size_t)v[off + 1] * 4)
+		for (unsigned i = 0; i < v[off + 1] && off + 6 + 4 * (size_t)i <= len; i++)
+			if (get_u32(v + off + 2 + 4 * (size_t)i) == asn)
+				return true;
+	return false;
+}
+
+/* Why a route must not enter the RIB, or NULL. Such routes are treated as withdrawn, so an
+ * earlier route from the same peer for the prefix goes too. */
+static const char *ingress_reject(const struct sess *s, const struct attr *a)
+{
+	const struct daemon *d = s->w->d;
+	const struct nbr *n = s->n;
+	if (n->ebgp && n->cn->import != CFG_POLICY_ALL)
+		return "external route without an import policy (RFC 8212)";
+	if (attr_has(a, ATTR_ORIGINATOR_ID) && a->originator_id == d->router_id)
+		return "ORIGINATOR_ID is our router ID";
+	if (attr_has(a, ATTR_CLUSTER_LIST) && ingress_cluster_loop(d, a))
+		return "CLUSTER_LIST holds our cluster ID";
+	if (!n->ebgp)
+		return NULL;
+	uint16_t len;
+	const uint8_t *path = attr_get(a, ATTR_AS_PATH, &len);
+	if (path && ingress_aspath_has(path, len, d->asn))
+		return "AS_PATH holds our AS";
+	if (!path || aspath_first_as(path, len) != s->sp.peer_as)
+		return "the first AS of the AS_PATH is not the peer's";
+	return NULL;
+}
+
+/* ---- the set reflected to internal peers ---- */
+
+/* RFC 4456 8: a reflected route carries ORIGINATOR_ID (the originator's BGP Identifier,
+ * added when absent) and our cluster ID prepended to CLUSTER_LIST. An external route gets
+ * the LOCAL_PREF every internal route must carry. */
+static const struct attr *ingress_out_set(const struct sess *s, const struct attr *in)
+{
+	const struct rib_source *src = s->src;
+	_Alignas(struct attr) uint8_t buf[sizeof(struct attr) + 4200];
+	uint8_t orig[4], lp[4], clist[1024];
+	struct attr_builder *b = malloc(sizeof(*b));
+	if (!b)
+		log_die("no memory for an attribute builder");
+	attr_builder_from(b, in);
+	if (src->kind == RIB_SRC_EBGP) {
+		if (!attr_has(in, ATTR_LOCAL_PREF)) {
+			put_u32(lp, INGRESS_DEFAULT_LOCAL_PREF);
+			attr_builder_set(b, ATTR_FLAG_TRANSITIVE, ATTR_LOCAL_PREF, lp, 4);
+		}
+	} else {
+		if (!attr_has(in, ATTR_ORIGINATOR_ID)) {
+			put_u32(orig, src->router_id);
+			attr_builder_set(b, ATTR_FLAG_OPTIONAL, ATTR_ORIGINATOR_ID, orig, 4);
+		}
+		uint16_t len = 0;
+		const uint8_t *old = attr_get(in, ATTR_CLUSTER_LIST, &len);
+		if (len > sizeof(clist) - 4)
+			len = (uint16_t)(sizeof(clist) - 4);
+		put_u32(clist, src->cluster_id);
+		if (old)
+			memcpy(clist + 4, old, len);
+		attr_builder_set(b, ATTR_FLAG_OPTIONAL, ATTR_CLUSTER_LIST, clist, (uint16_t)(len + 4));
+	}
+	struct attr *a = attr_builder_finish(b, buf, sizeof(buf));
+	free(b);
+	if (!a)
+		log_die("a reflected attribute set outgrew its buffer");
+	return attr_intern(s->w->d->attrs, a);
+}
+
+/* Once per interned set: consecutive UPDATEs with the same attributes reuse it. */
+static const struct attr *ingress_out(struct sess *s, const struct attr *in)
+{
+	struct attr_table *t = s->w->d->attrs;
+	if (s->last_in == in)
+		return attr_ref(s->last_out);
+	const struct attr *out = ingress_out_set(s, in);
+	if (s->last_in) {
+		attr_unref(t, s->last_in);
+		attr_unref(t, s->last_out);
+	}
+	s->last_in = attr_ref(in);
+	s->last_out = attr_ref(out);
+	return out;
+}
+
+/* ---- batches per shard ---- */
+
+static void ingress_post(struct worker *w, unsigned shard)
+{
+	struct d_rib_in_msg *m = w->rib_out[shard];
+	w->rib_out[shard] = NULL;
+	worker_post(w, d_shard_owner(w->d, shard), &m->hdr);
+}
+
+static void ingress_push(struct worker *w, const struct prefix *pfx, const struct attr *attrs,
+                         const struct attr *out, struct rib_source *src)
+{
+	unsigned shard = rib_shard_of(pfx, w->d->n_shards);
+	struct d_rib_in_msg *m = w->rib_out[shard];
+	if (!m) {
+		m = malloc(sizeof(*m));
+		if (!m)
+			log_die("no memory for a RIB batch");
+		m->hdr.type = D_MSG_RIB_IN;
+		m->shard = shard;
+		m->n = 0;
+		w->rib_out[shard] = m;
+	}
+	m->v[m->n++] = (struct rib_in){ .pfx = *pfx, .attrs = attrs, .out = out, .src = src };
+	if (m->n == D_RIB_BATCH)
+		ingress_post(w, shard);
+}
+
+void ingress_flush(struct worker *w)
+{
+	for (unsigned s = 0; s < w->d->n_shards; s++)
+		if (w->rib_out[s])
+			ingress_post(w, s);
+}
+
+static void ingress_withdraw_list(struct sess *s, const struct prefix_list *l)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		ingress_push(s->w, &l->v[i], NULL, NULL, s->src);
+}
+
+static void ingress_announce_list(struct sess *s, const struct prefix_list *l,
+                                  const struct attr *a, const struct attr *o)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		ingress_push(s->w, &l->v[i], a, o, s->src);
+}
+
+void ingress_update(struct sess *s, const struct msg_update *u)
+{
+	struct worker *w = s->w;
+	struct nbr *n = s->n;
+	const struct prefix_list none = { 0 };
+	const struct prefix_list *v4 = &u->nlri;
+	const struct prefix_list *v6 = u->mp_reach.present ? &u->mp_reach.nlri : &none;
+	uint32_t n_ann = v4->n + v6->n;
+	const char *why = NULL;
+
+	ingress_withdraw_list(s, &u->withdrawn);
+	if (u->mp_unreach.present)
+		ingress_withdraw_list(s, &u->mp_unreach.nlri);
+	uint64_t wd = u->withdrawn.n + (u->mp_unreach.present ? u->mp_unreach.nlri.n : 0);
+	if (n_ann && (u->action == MSG_TREAT_AS_WITHDRAW || !u->attrs ||
+	              (why = ingress_reject(s, u->attrs)) != NULL)) {
+		if (why)
+			log_debug("%s: %u prefixes not accepted: %s", n->name, n_ann, why);
+		ingress_withdraw_list(s, v4);
+		ingress_withdraw_list(s, v6);
+		__atomic_add_fetch(&n->st.rejected_in, n_ann, __ATOMIC_RELAXED);
+		wd += n_ann;
+		n_ann = 0;
+	}
+	if (n_ann) {
+		const struct attr *a = attr_intern(w->d->attrs, u->attrs);
+		const struct attr *o = ingress_out(s, a);
+		/* one reference per path: attr_intern and ingress_out gave one each */
+		attr_ref_n(a, n_ann - 1);
+		attr_ref_n(o, n_ann - 1);
+		ingress_announce_list(s, v4, a, o);
+		ingress_announce_list(s, v6, a, o);
+	}
+	s->prefixes_in += n_ann + wd;
+	__atomic_add_fetch(&n->st.updates_in, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->st.prefixes_in, n_ann, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->st.withdrawn_in, wd, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&w->st.updates_in, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&w->st.prefixes_in, n_ann + wd, __ATOMIC_RELAXED);
+}
+
+/* The source's routes still in batches go first, so the drop comes after them everywhere. */
+void ingress_drop_source(struct worker *w, struct rib_source *src)
+{
+	struct daemon *d = w->d;
+	ingress_flush(w);
+	unsigned owners = d->n_shards < d->n_workers ? d->n_shards : d->n_workers;
+	for (unsigned i = 0; i < owners; i++) {
+		struct d_rib_drop_msg *m = malloc(sizeof(*m));
+		if (!m)
+			log_die("no memory for a RIB drop");
+		m->hdr.type = D_MSG_RIB_DROP;
+		m->src = src;
+		worker_post(w, &d->workers[i], &m->hdr);
+	}
+}
+
+/* ---- on the shard owners ---- */
+
+void rib_handle_in(struct worker *w, struct d_rib_in_msg *m)
+{
+	struct rib_shard *s = w->d->shards[m->shard];
+	rib_shard_apply(s, m->v, m->n, &w->changes);
+	rib_shard_flush(s);
+	free(m);
+}
+
+void rib_handle_drop(struct worker *w, struct d_rib_drop_msg *m)
+{
+	struct daemon *d = w->d;
+	for (unsigned s = w->id; s < d->n_shards; s += d->n_workers) {
+		if (rib_shard_drop_source(d->shards[s], m->src, &w->changes))
+			call_rcu(&m->src->rcu, rib_source_free_rcu);
+		rib_shard_flush(d->shards[s]);
+	}
+	free(m);
+}
+
+void rib_flush_changes(struct worker *w)
+{
+	struct daemon *d = w->d;
+	if (!w->changes.n)
+		return;
+	struct d_changes *b = malloc(sizeof(*b));
+	if (!b)
+		log_die("no memory for a change batch");
+	b->readers = d->n_workers;
+	b->ch = w->changes;
+	w->changes = (struct rib_changes){ 0 };
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct d_changes_msg *m = malloc(sizeof(*m));
+		if (!m)
+			log_die("no memory for a change batch");
+		m->hdr.type = D_MSG_CHANGES;
+		m->batch = b;
+		worker_post(w, &d->workers[i], &m->hdr);
+	}
+}
+
+void rib_handle_changes(struct worker *w, struct d_changes_msg *m)
+{
+	struct d_changes *b = m->batch;
+	free(m);
+	updgrp_handle_changes(w, &b->ch);
+	if (__atomic_sub_fetch(&b->readers, 1, __ATOMIC_ACQ_REL) == 0) {
+		rib_changes_free(&b->ch, w->d->attrs);
+		free(b);
+	}
+}
