@@ -32,7 +32,8 @@ struct attr_table *attr_table_new(void)
 	struct attr_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	t->ht = cds_lfht_new(PRISM_LFHT_MIN(1024), PRISM_LFHT_MIN(1024), 0,
+	                     PRISM_LFHT_FLAGS | CDS_LFHT_ACCOUNTING, NULL);
 	if (!t->ht) {
 		free(t);
 		return NULL;

@@ -29,7 +29,7 @@ struct worker;
 struct sess;
 
 enum {
-	D_RIB_BATCH = 1024,  /* rib_in entries per message */
+	D_RIB_BATCH = 1024, /* rib_in entries per message */
 	D_MAX_WORKERS = 256,
 	D_MAX_SHARDS = 65536,
 };
@@ -90,9 +90,9 @@ struct d_call_msg {
 /* ---- workers ---- */
 
 struct worker_stats {
-	uint64_t busy_ns;  /* time spent handling events, not waiting */
+	uint64_t busy_ns; /* time spent handling events, not waiting */
 	uint64_t loops;
-	uint64_t msgs_in;  /* mailbox messages handled */
+	uint64_t msgs_in; /* mailbox messages handled */
 	uint64_t updates_in, prefixes_in;
 	uint64_t bytes_in, bytes_out;
 	uint64_t sessions, established;

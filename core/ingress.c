@@ -105,7 +105,8 @@ static const struct attr *ingress_out_set(const struct sess *s, const struct att
 		put_u32(clist, src->cluster_id);
 		if (old)
 			memcpy(clist + 4, old, len);
-		attr_builder_set(b, ATTR_FLAG_OPTIONAL, ATTR_CLUSTER_LIST, clist, (uint16_t)(len + 4));
+		attr_builder_set(b, ATTR_FLAG_OPTIONAL, ATTR_CLUSTER_LIST, clist,
+		                 (uint16_t)(len + 4));
 	}
 	struct attr *a = attr_builder_finish(b, buf, sizeof(buf));
 	free(b);
@@ -171,8 +172,8 @@ static void ingress_withdraw_list(struct sess *s, const struct prefix_list *l)
 		ingress_push(s->w, &l->v[i], NULL, NULL, s->src);
 }
 
-static void ingress_announce_list(struct sess *s, const struct prefix_list *l,
-                                  const struct attr *a, const struct attr *o)
+static void ingress_announce_list(struct sess *s, const struct prefix_list *l, const struct attr *a,
+                                  const struct attr *o)
 {
 	for (uint32_t i = 0; i < l->n; i++)
 		ingress_push(s->w, &l->v[i], a, o, s->src);

@@ -37,15 +37,9 @@ void log_close(void)
 	log_out = NULL;
 }
 
-void log_thread_name(const char *name)
-{
-	snprintf(log_thread, sizeof(log_thread), "%s", name);
-}
+void log_thread_name(const char *name) { snprintf(log_thread, sizeof(log_thread), "%s", name); }
 
-enum cfg_log_level log_level(void)
-{
-	return __atomic_load_n(&log_cur, __ATOMIC_RELAXED);
-}
+enum cfg_log_level log_level(void) { return __atomic_load_n(&log_cur, __ATOMIC_RELAXED); }
 
 void log_msg(enum cfg_log_level level, const char *fmt, ...)
 {
@@ -57,8 +51,8 @@ void log_msg(enum cfg_log_level level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ldZ %-5s %-4s ", ts.tv_nsec / 1000000,
-	                      log_names[level], log_thread);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ldZ %-5s %-4s ",
+	                      ts.tv_nsec / 1000000, log_names[level], log_thread);
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);

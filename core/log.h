@@ -18,18 +18,18 @@ void log_msg(enum cfg_log_level level, const char *fmt, ...) __attribute__((form
 #define log_error(...) log_msg(CFG_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(CFG_LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(CFG_LOG_INFO, __VA_ARGS__)
-#define log_debug(...)                                     \
-	do {                                               \
-		if (log_level() >= CFG_LOG_DEBUG)          \
+#define log_debug(...)                                       \
+	do {                                                 \
+		if (log_level() >= CFG_LOG_DEBUG)            \
 			log_msg(CFG_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 /* A broken invariant: logs where and dies, so the core dump shows the state. */
-#define log_die(...)                                                  \
-	do {                                                          \
+#define log_die(...)                                                      \
+	do {                                                              \
 		log_msg(CFG_LOG_ERROR, "%s: invariant broken", __func__); \
-		log_msg(CFG_LOG_ERROR, __VA_ARGS__);                  \
-		abort();                                              \
+		log_msg(CFG_LOG_ERROR, __VA_ARGS__);                      \
+		abort();                                                  \
 	} while (0)
 
 #endif

@@ -15,17 +15,17 @@
 #include "io/listen.h"
 
 static const char prismd_usage[] =
-	"usage: prismd [-c FILE] [--check] [--debug]\n"
-	"\n"
-	"  -c, --config FILE  the YAML configuration (default: the embedded one: listen on\n"
-	"                     127.0.0.1:1179, router-id 127.0.0.1, AS 64512, route-reflector\n"
-	"                     clients in AS 64512 from 127.0.0.0/8)\n"
-	"      --check        validate the configuration and exit\n"
-	"  -d, --debug        log at debug level, whatever the configuration says\n"
-	"  -h, --help\n"
-	"\n"
-	"prismd stays in the foreground and logs to stderr unless the configuration names a\n"
-	"log file. SIGTERM or SIGINT stops it: every session gets a Cease first.\n";
+        "usage: prismd [-c FILE] [--check] [--debug]\n"
+        "\n"
+        "  -c, --config FILE  the YAML configuration (default: the embedded one: listen on\n"
+        "                     127.0.0.1:1179, router-id 127.0.0.1, AS 64512, route-reflector\n"
+        "                     clients in AS 64512 from 127.0.0.0/8)\n"
+        "      --check        validate the configuration and exit\n"
+        "  -d, --debug        log at debug level, whatever the configuration says\n"
+        "  -h, --help\n"
+        "\n"
+        "prismd stays in the foreground and logs to stderr unless the configuration names a\n"
+        "log file. SIGTERM or SIGINT stops it: every session gets a Cease first.\n";
 
 struct prismd_args {
 	const char *config;
@@ -36,8 +36,10 @@ struct prismd_args {
 static void prismd_parse_args(int argc, char **argv, struct prismd_args *a)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'k' },
-		{ "debug", no_argument, NULL, 'd' },        { "help", no_argument, NULL, 'h' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -71,8 +73,8 @@ static int prismd_load(const struct prismd_args *a, struct cfg *c)
 {
 	struct cfg_err err;
 	int rc = a->config ? cfg_load(a->config, c, &err)
-	                   : cfg_load_string("<default>", cfg_default_text, strlen(cfg_default_text),
-	                                     c, &err);
+	                   : cfg_load_string("<default>", cfg_default_text,
+	                                     strlen(cfg_default_text), c, &err);
 	if (rc < 0)
 		fprintf(stderr, "prismd: %s\n", err.text);
 	return rc;
@@ -108,8 +110,13 @@ static int prismd_setup(struct daemon *d, struct cfg *c)
 	d->n_shards = c->rib_shards ? c->rib_shards : prismd_pow2_at_least(4 * d->n_workers);
 	d->t_start_ns = d_now_ns();
 	d->offer_base = (struct sess_offer){
-		.asn = c->asn, .router_id = c->router_id, .hold_time = c->hold_time,
-		.af = { true, true }, .route_refresh = true, .enhanced_rr = false, .ext_msg = true,
+		.asn = c->asn,
+		.router_id = c->router_id,
+		.hold_time = c->hold_time,
+		.af = { true, true },
+		.route_refresh = true,
+		.enhanced_rr = false,
+		.ext_msg = true,
 	};
 	d->attrs = attr_table_new();
 	d->range_peers = calloc(c->n_ranges ? c->n_ranges : 1, sizeof(*d->range_peers));
@@ -213,8 +220,9 @@ static int prismd_wait_for_stop(void)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_warn("SIGHUP: reloading is not supported yet; restart prismd to apply a new "
-			         "configuration");
+			log_warn(
+			        "SIGHUP: reloading is not supported yet; restart prismd to apply a new "
+			        "configuration");
 			continue;
 		}
 		return sig;

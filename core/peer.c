@@ -38,8 +38,8 @@ static void sess_opened(struct sess *s);
 
 const char *sess_state_name(enum sess_state s)
 {
-	static const char *const names[] = { "Idle", "Connect", "Active", "OpenSent",
-		                             "OpenConfirm", "Established" };
+	static const char *const names[] = { "Idle",     "Connect",     "Active",
+		                             "OpenSent", "OpenConfirm", "Established" };
 	return s <= SESS_ESTABLISHED ? names[s] : "?";
 }
 
@@ -183,7 +183,7 @@ static struct nbr *nbr_new(struct worker *w, const struct cfg_neighbor *cn, int 
 	n->addr = *addr;
 	nbr_unmap(&n->addr);
 	n->addr_len = n->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-	                                             : sizeof(struct sockaddr_in);
+	                                            : sizeof(struct sockaddr_in);
 	n->ebgp = cn->asn != w->d->asn;
 	nbr_format_addr(&n->addr, a, sizeof(a));
 	if (peer_index >= 0)
@@ -460,8 +460,9 @@ static void sess_fail_err(struct sess *s, const struct msg_err *e)
 	sess_send_notification(s, e->code, e->subcode, e->data, e->data_len);
 	char why[200];
 	snprintf(why, sizeof(why), "sent NOTIFICATION %u/%u (%s): %s", e->code, e->subcode,
-	         bgp_err_subcode_name(e->code, e->subcode) ? bgp_err_subcode_name(e->code, e->subcode)
-	                                                   : bgp_err_code_name(e->code),
+	         bgp_err_subcode_name(e->code, e->subcode)
+	                 ? bgp_err_subcode_name(e->code, e->subcode)
+	                 : bgp_err_code_name(e->code),
 	         e->reason ? e->reason : "");
 	sess_down(s, why);
 }
@@ -540,7 +541,8 @@ static bool sess_resolve_collision(struct sess *s)
 	if (!other || other->state < SESS_OPENSENT)
 		return true;
 	if (other->state == SESS_ESTABLISHED) {
-		sess_fail(s, ERR_CEASE, ERR_CEASE_COLLISION, "collision with an Established session");
+		sess_fail(s, ERR_CEASE, ERR_CEASE_COLLISION,
+		          "collision with an Established session");
 		return false;
 	}
 	if (other->state == SESS_OPENSENT)
@@ -636,11 +638,10 @@ static void sess_on_established(struct sess *s)
 	s->src = sess_make_source(s);
 	sess_group_key(s, &k);
 	updgrp_join(s, &k);
-	log_info("%s: Established (AS %u, id %u.%u.%u.%u, hold %us%s%s%s)", n->name,
-	         s->sp.peer_as, s->sp.peer_id >> 24, (s->sp.peer_id >> 16) & 255,
-	         (s->sp.peer_id >> 8) & 255, s->sp.peer_id & 255, s->sp.hold_time,
-	         s->sp.af[AF_IDX_IPV4] ? ", ipv4" : "", s->sp.af[AF_IDX_IPV6] ? ", ipv6" : "",
-	         s->sp.tx.as4 ? "" : ", 2-octet AS");
+	log_info("%s: Established (AS %u, id %u.%u.%u.%u, hold %us%s%s%s)", n->name, s->sp.peer_as,
+	         s->sp.peer_id >> 24, (s->sp.peer_id >> 16) & 255, (s->sp.peer_id >> 8) & 255,
+	         s->sp.peer_id & 255, s->sp.hold_time, s->sp.af[AF_IDX_IPV4] ? ", ipv4" : "",
+	         s->sp.af[AF_IDX_IPV6] ? ", ipv6" : "", s->sp.tx.as4 ? "" : ", 2-octet AS");
 }
 
 /* ---- receiving ---- */
@@ -659,7 +660,8 @@ static void sess_on_notification(struct sess *s, const uint8_t *msg, uint16_t le
 		         bgp_err_subcode_name(nt.code, nt.subcode)
 		                 ? bgp_err_subcode_name(nt.code, nt.subcode)
 		                 : bgp_err_code_name(nt.code),
-		         nt.has_shutdown_msg ? ": " : "", nt.has_shutdown_msg ? nt.shutdown_msg : "");
+		         nt.has_shutdown_msg ? ": " : "",
+		         nt.has_shutdown_msg ? nt.shutdown_msg : "");
 	sess_down(s, why);
 }
 
@@ -816,7 +818,8 @@ static void nbr_connect(struct nbr *n)
 	else
 		n->other = s;
 	nbr_set_state(n, SESS_CONNECT);
-	if (connect(fd, (const struct sockaddr *)&n->addr, n->addr_len) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, (const struct sockaddr *)&n->addr, n->addr_len) < 0 &&
+	    errno != EINPROGRESS) {
 		sess_down(s, strerror(errno));
 		return;
 	}
@@ -856,7 +859,7 @@ static struct nbr *nbr_find_static(struct worker *w, int peer_index)
 }
 
 static struct nbr *nbr_find_or_make_dynamic(struct worker *w, const struct sockaddr_storage *sa,
-                                           int range_index)
+                                            int range_index)
 {
 	struct daemon *d = w->d;
 	struct nbr *n = nbr_map_find(w->dyn, sa);
@@ -884,7 +887,8 @@ void nbr_accepted(struct worker *w, int fd, const struct sockaddr_storage *peer,
 	if (!n) {
 		nbr_format_addr(&pa, a, sizeof(a));
 		log_warn("connection from %s refused: range '%s' is at its max-peers of %u", a,
-		         w->d->cfg->ranges[range_index].n.name, w->d->cfg->ranges[range_index].max_peers);
+		         w->d->cfg->ranges[range_index].n.name,
+		         w->d->cfg->ranges[range_index].max_peers);
 		close(fd);
 		return;
 	}
@@ -908,7 +912,7 @@ void nbr_stop_all(struct worker *w, uint8_t subcode, const char *text)
 {
 	uint8_t msg[BGP_MAX_LEN];
 	size_t len = msg_notification_encode_shutdown(subcode, text, msg, sizeof(msg));
-	w->stopping = true;
+	__atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
 	while (w->nbrs) {
 		struct nbr *n = w->nbrs;
 		struct sess *all[2] = { n->sess, n->other };

@@ -70,10 +70,10 @@ struct nbr {
 	char name[128];
 	bool passive;
 	bool ebgp;
-	struct sess *sess;  /* the current session */
-	struct sess *other; /* a second connection during a collision */
-	ev_timer retry;     /* connect-retry, for active peers */
-	unsigned failures;  /* in a row, for backoff */
+	struct sess *sess;     /* the current session */
+	struct sess *other;    /* a second connection during a collision */
+	ev_timer retry;        /* connect-retry, for active peers */
+	unsigned failures;     /* in a row, for backoff */
 	enum sess_state state; /* of the current session, for the API (relaxed atomic) */
 	uint64_t t_state_ns;
 	char last_error[128];

@@ -16,10 +16,18 @@
 extern char prism_rcu_tsan_token;
 static inline void prism_rcu_tsan_release(void) { __tsan_release(&prism_rcu_tsan_token); }
 static inline void prism_rcu_tsan_acquire(void) { __tsan_acquire(&prism_rcu_tsan_token); }
+static inline void prism_rcu_publish(void *obj) { __tsan_release(obj); }
+static inline void prism_rcu_subscribe(const void *obj) { __tsan_acquire((void *)obj); }
 #else
 static inline void prism_rcu_tsan_release(void) {}
 static inline void prism_rcu_tsan_acquire(void) {}
+static inline void prism_rcu_publish(void *obj) { (void)obj; }
+static inline void prism_rcu_subscribe(const void *obj) { (void)obj; }
 #endif
+
+/* prism_rcu_publish(obj) goes just before a fully built object is linked into an RCU
+ * structure (cds_lfht_add and friends), prism_rcu_subscribe(obj) just after a reader finds
+ * it: liburcu's own barriers order the two, and these tell TSan so. */
 
 static inline void prism_rcu_read_lock(void) { rcu_read_lock(); }
 
@@ -28,6 +36,17 @@ static inline void prism_rcu_read_unlock(void)
 	prism_rcu_tsan_release();
 	rcu_read_unlock();
 }
+
+/* Flags for every cds_lfht. Resizing runs on liburcu's own worker threads, whose hand-offs
+ * TSan cannot see either; a TSan build uses fixed-size tables instead (big enough for the
+ * tests), so that what TSan reports is ours. */
+#if defined(__SANITIZE_THREAD__)
+#define PRISM_LFHT_FLAGS     0
+#define PRISM_LFHT_MIN(size) 65536
+#else
+#define PRISM_LFHT_FLAGS     CDS_LFHT_AUTO_RESIZE
+#define PRISM_LFHT_MIN(size) (size)
+#endif
 
 /* First call in every call_rcu callback that frees memory readers may have seen. */
 static inline void prism_rcu_free_begin(void) { prism_rcu_tsan_acquire(); }

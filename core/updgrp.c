@@ -18,16 +18,11 @@ enum {
 
 /* ---- keys ---- */
 
-void updgrp_key_init(struct updgrp_key *k)
-{
-	memset(k, 0, sizeof(*k));
-}
+void updgrp_key_init(struct updgrp_key *k) { memset(k, 0, sizeof(*k)); }
 
 static const char *updgrp_kind_name(uint8_t kind)
 {
-	return kind == UPDGRP_CLIENT      ? "client"
-	       : kind == UPDGRP_NONCLIENT ? "non-client"
-	                                  : "ebgp";
+	return kind == UPDGRP_CLIENT ? "client" : kind == UPDGRP_NONCLIENT ? "non-client" : "ebgp";
 }
 
 void updgrp_key_format(const struct updgrp_key *k, char *buf, size_t size)
@@ -64,7 +59,7 @@ struct updgrp_table *updgrp_table_new(struct daemon *d)
 	if (!t)
 		return NULL;
 	t->d = d;
-	t->ht = cds_lfht_new(16, 16, 0, CDS_LFHT_AUTO_RESIZE, NULL);
+	t->ht = cds_lfht_new(16, 16, 0, PRISM_LFHT_FLAGS, NULL);
 	t->owned = calloc(d->n_workers, sizeof(*t->owned));
 	if (!t->ht || !t->owned) {
 		free(t->owned);
@@ -123,7 +118,8 @@ static struct updgrp *updgrp_create(struct updgrp_table *t, const struct updgrp_
 	g->d = d;
 	g->id = __atomic_add_fetch(&t->next_id, 1, __ATOMIC_RELAXED);
 	g->owner = d_worker_of(d, g->id);
-	g->ctx = (struct msg_ctx){ .as4 = k->as4, .ext_msg = k->ext_msg,
+	g->ctx = (struct msg_ctx){ .as4 = k->as4,
+		                   .ext_msg = k->ext_msg,
 		                   .ebgp = k->kind == UPDGRP_EBGP };
 	g->block_size = k->ext_msg ? UPDGRP_BLOCK_EXT : UPDGRP_BLOCK;
 	g->tail = updgrp_block_new(g->block_size, 0, false);
@@ -149,13 +145,17 @@ static struct updgrp *updgrp_get(struct updgrp_table *t, const struct updgrp_key
 	cds_lfht_lookup(t->ht, h, updgrp_match, k, &it);
 	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
 	prism_rcu_read_unlock();
-	if (n)
+	if (n) {
+		prism_rcu_subscribe(n);
 		return caa_container_of(n, struct updgrp, node);
+	}
 	struct updgrp *g = updgrp_create(t, k, h);
+	prism_rcu_publish(g);
 	prism_rcu_read_lock();
 	n = cds_lfht_add_unique(t->ht, h, updgrp_match, k, &g->node);
 	prism_rcu_read_unlock();
 	if (n != &g->node) { /* another worker made it first */
+		prism_rcu_subscribe(n);
 		updgrp_block_unref(g->tail);
 		free(g->local);
 		free(g);
@@ -178,8 +178,7 @@ static void updgrp_adopt(struct updgrp *g)
 	t->owned[g->owner->id] = g;
 }
 
-void updgrp_each(struct updgrp_table *t, void (*fn)(const struct updgrp_stats *, void *),
-                 void *arg)
+void updgrp_each(struct updgrp_table *t, void (*fn)(const struct updgrp_stats *, void *), void *arg)
 {
 	struct cds_lfht_iter it;
 	struct updgrp *g;
@@ -254,7 +253,8 @@ static bool updgrp_dump_fresh(const struct updgrp *g, uint64_t now)
 	if (!g->dump)
 		return false;
 	uint64_t grown = g->appended - g->dump_pos;
-	uint64_t limit = g->dump_bytes > UPDGRP_DUMP_FRESH_MIN ? g->dump_bytes : UPDGRP_DUMP_FRESH_MIN;
+	uint64_t limit =
+	        g->dump_bytes > UPDGRP_DUMP_FRESH_MIN ? g->dump_bytes : UPDGRP_DUMP_FRESH_MIN;
 	return grown <= limit && now - g->dump_ns < UPDGRP_DUMP_FRESH_NS * 1000000000ull;
 }
 
@@ -270,8 +270,11 @@ static void updgrp_walk_one(const struct rib_prefix *rp, void *arg)
 	struct updgrp_walk *wk = arg;
 	const struct rib_path *best = &rp->paths[0];
 	struct rib_change ch = {
-		.attrs = best->attrs, .out = best->out, .src_id = best->src->id,
-		.src_cluster = best->src->cluster_id, .src_kind = (uint8_t)best->src->kind,
+		.attrs = best->attrs,
+		.out = best->out,
+		.src_id = best->src->id,
+		.src_cluster = best->src->cluster_id,
+		.src_kind = (uint8_t)best->src->kind,
 		.src_c2c = best->src->client_to_client,
 	};
 	rib_prefix_get(rp, &ch.pfx);
@@ -406,8 +409,13 @@ static void updgrp_handle_join(struct worker *w, struct updgrp_member *m)
 void updgrp_handle_changes(struct worker *w, const struct rib_changes *ch)
 {
 	for (struct updgrp *g = w->d->groups->owned[w->id]; g; g = g->next_owned) {
-		if (!g->n_members)
-			continue; /* a member that joins later gets a dump */
+		if (!g->n_members) {
+			/* A member that joins later gets a dump, and not the last one: the stream
+			 * after it misses these changes. */
+			updgrp_block_unref(g->dump);
+			g->dump = NULL;
+			continue;
+		}
 		for (uint32_t i = 0; i < ch->n; i++) {
 			const struct rib_change *c = &ch->v[i];
 			if (!g->key.af[c->pfx.afi == AFI_IPV6 ? AF_IDX_IPV6 : AF_IDX_IPV4])
@@ -481,4 +489,3 @@ void updgrp_handle(struct worker *w, struct mbox_msg *m)
 	}
 	free(msg);
 }
-

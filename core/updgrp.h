@@ -48,10 +48,10 @@ void updgrp_key_format(const struct updgrp_key *k, char *buf, size_t size);
 struct updgrp_block {
 	uint32_t refcnt; /* atomic: cursors here, the link from the previous block, the tail */
 	uint32_t cap;
-	uint32_t len;                   /* published octets: atomic, release/acquire */
-	struct updgrp_block *next;      /* atomic, set once the block is final */
-	uint32_t next_off;              /* where reading continues in next */
-	uint64_t pos;                   /* stream position of data[0]; for a dump block, the
+	uint32_t len;              /* published octets: atomic, release/acquire */
+	struct updgrp_block *next; /* atomic, set once the block is final */
+	uint32_t next_off;         /* where reading continues in next */
+	uint64_t pos;              /* stream position of data[0]; for a dump block, the
 	                                   position where the dump joins the stream */
 	bool dump;
 	uint8_t data[];

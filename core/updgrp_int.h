@@ -50,15 +50,15 @@ struct updgrp {
 	struct updgrp *next_owned; /* in the owner's list */
 	/* owner only */
 	struct updgrp_block *tail; /* held */
-	uint32_t tail_len;          /* written but not yet published */
-	uint64_t appended;          /* atomic: stream octets published */
+	uint32_t tail_len;         /* written but not yet published */
+	uint64_t appended;         /* atomic: stream octets published */
 	struct updgrp_pending pend;
 	struct updgrp_memo_entry *memo; /* eBGP groups */
 	struct updgrp_member **joiners;
 	uint32_t n_joiners, cap_joiners;
 	ev_timer coalesce;
-	struct updgrp_block *dump;  /* the latest dump's first block, held; NULL: none */
-	uint64_t dump_pos;          /* the stream position it joins */
+	struct updgrp_block *dump; /* the latest dump's first block, held; NULL: none */
+	uint64_t dump_pos;         /* the stream position it joins */
 	uint64_t dump_bytes;
 	uint64_t dump_ns;
 	uint32_t n_members;
@@ -96,7 +96,7 @@ struct updgrp_msg {
 struct updgrp_table {
 	struct daemon *d;
 	struct cds_lfht *ht;
-	uint32_t next_id; /* atomic */
+	uint32_t next_id;      /* atomic */
 	struct updgrp **owned; /* [n_workers]: the groups each worker owns, its list head */
 };
 

@@ -288,8 +288,9 @@ void updgrp_local_ready(struct worker *w, struct updgrp *g)
 			continue;
 		}
 		if (m->blk && updgrp_member_lag(m) > limit) {
-			log_warn("%s: %llu octets behind its update group; detached, resync follows",
-			         s->n->name, (unsigned long long)updgrp_member_lag(m));
+			log_warn(
+			        "%s: %llu octets behind its update group; detached, resync follows",
+			        s->n->name, (unsigned long long)updgrp_member_lag(m));
 			__atomic_add_fetch(&g->st_detached, 1, __ATOMIC_RELAXED);
 			updgrp_member_detach(m);
 		}

@@ -47,10 +47,7 @@ void updgrp_block_unref(struct updgrp_block *b)
 
 /* ---- pending changes ---- */
 
-void updgrp_pending_init(struct updgrp_pending *p)
-{
-	memset(p, 0, sizeof(*p));
-}
+void updgrp_pending_init(struct updgrp_pending *p) { memset(p, 0, sizeof(*p)); }
 
 void updgrp_pending_free(struct updgrp_pending *p, struct attr_table *t)
 {
@@ -272,9 +269,8 @@ static uint8_t *updgrp_sink_room(struct updgrp_sink *k)
 	size_t max = msg_max_len(&k->g->ctx);
 	if (k->cur && k->cur->cap - k->cur_len >= max)
 		return k->cur->data + k->cur_len;
-	struct updgrp_block *b =
-		updgrp_block_new(k->g->block_size,
-	                                         k->dump ? k->pos : k->g->appended + k->bytes, k->dump);
+	struct updgrp_block *b = updgrp_block_new(
+	        k->g->block_size, k->dump ? k->pos : k->g->appended + k->bytes, k->dump);
 	if (k->cur) {
 		/* The old block is final: publish its length, then link. */
 		__atomic_store_n(&k->cur->len, k->cur_len, __ATOMIC_RELEASE);
@@ -339,8 +335,9 @@ static void updgrp_pack(struct updgrp_sink *k, struct msg_update *u, struct pref
 	slot->n = 0;
 	size_t base = msg_update_encode(u, &k->g->ctx, probe, sizeof(probe));
 	if (base == 0 || base + 1 >= max) {
-		log_warn("group %u: an attribute set too large for one UPDATE; %u prefixes not sent",
-		         k->g->id, n);
+		log_warn(
+		        "group %u: an attribute set too large for one UPDATE; %u prefixes not sent",
+		        k->g->id, n);
 		return;
 	}
 	while (n) {
@@ -381,8 +378,8 @@ static void updgrp_put_announce(struct updgrp_sink *k, const struct attr *a, str
 		uint8_t nh_len;
 		const uint8_t *nh = attr_mp_nexthop(a, &nh_len);
 		if (nh_len != 16 && nh_len != 32) {
-			log_warn("group %u: %u IPv6 prefixes with no IPv6 next hop not sent", k->g->id,
-			         n);
+			log_warn("group %u: %u IPv6 prefixes with no IPv6 next hop not sent",
+			         k->g->id, n);
 			return;
 		}
 		u.mp_reach.present = true;
@@ -511,9 +508,9 @@ bool updgrp_encode_pending(struct updgrp *g)
 
 static void updgrp_put_eors(struct updgrp_sink *k)
 {
-	static const uint8_t eor4[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x17, 0x02, 0x00,
-		                        0x00, 0x00, 0x00 };
+	static const uint8_t eor4[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		                        0x00, 0x17, 0x02, 0x00, 0x00, 0x00, 0x00 };
 	static const uint8_t eor6[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 		                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x1d, 0x02, 0x00,
 		                        0x00, 0x00, 0x06, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01 };
@@ -523,8 +520,7 @@ static void updgrp_put_eors(struct updgrp_sink *k)
 		updgrp_sink_raw(k, eor6, sizeof(eor6));
 }
 
-struct updgrp_block *updgrp_encode_dump(struct updgrp *g, struct updgrp_pending *p,
-                                        uint64_t *bytes)
+struct updgrp_block *updgrp_encode_dump(struct updgrp *g, struct updgrp_pending *p, uint64_t *bytes)
 {
 	struct updgrp_sink k = { .g = g, .dump = true, .pos = g->appended };
 	updgrp_encode_set(&k, p);

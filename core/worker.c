@@ -19,10 +19,7 @@ enum { WORKER_RBUF = 256 * 1024 };
 
 static __thread struct worker *worker_cur;
 
-struct worker *worker_self(void)
-{
-	return worker_cur;
-}
+struct worker *worker_self(void) { return worker_cur; }
 
 uint64_t d_now_ns(void)
 {
@@ -66,7 +63,7 @@ static void worker_dispatch(struct worker *w, struct mbox_msg *m)
 		updgrp_handle(w, m);
 		break;
 	case D_MSG_STOP:
-		w->stopping = true;
+		__atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
 		worker_stop(w);
 		free(m);
 		break;
@@ -81,10 +78,7 @@ static void worker_dispatch(struct worker *w, struct mbox_msg *m)
 	}
 }
 
-static void worker_dispatch_cb(struct mbox_msg *m, void *arg)
-{
-	worker_dispatch(arg, m);
-}
+static void worker_dispatch_cb(struct mbox_msg *m, void *arg) { worker_dispatch(arg, m); }
 
 void worker_post(struct worker *self, struct worker *w, struct mbox_msg *m)
 {
@@ -176,10 +170,7 @@ int worker_start(struct worker *w)
 	return pthread_create(&w->tid, NULL, worker_main, w) == 0 ? 0 : -1;
 }
 
-void worker_join(struct worker *w)
-{
-	pthread_join(w->tid, NULL);
-}
+void worker_join(struct worker *w) { pthread_join(w->tid, NULL); }
 
 /* After every worker has stopped: what is still queued is handled here, by the main thread
  * acting for each worker in turn, until nothing is left. Returns messages handled. */

@@ -92,8 +92,8 @@ static void listen_refuse(struct worker *w, int fd, const struct sockaddr_storag
 	(void)w;
 }
 
-static void listen_hand_over(struct worker *w, int fd, const struct sockaddr_storage *peer,
-                             int pi, int ri)
+static void listen_hand_over(struct worker *w, int fd, const struct sockaddr_storage *peer, int pi,
+                             int ri)
 {
 	struct daemon *d = w->d;
 	struct sockaddr_storage local;
@@ -125,7 +125,8 @@ static void listen_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	for (int i = 0; i < LISTEN_ACCEPTS_PER_WAKE; i++) {
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
-		int fd = accept4(io->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(io->fd, (struct sockaddr *)&peer, &len,
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				log_warn("accept: %s", strerror(errno));

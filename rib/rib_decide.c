@@ -41,8 +41,8 @@ void rib_rank_of(const struct rib_path *p, uint32_t local_as, struct rib_rank *r
 	r->ebgp = p->src->kind == RIB_SRC_EBGP;
 	/* 9.1.1: an external route's degree of preference comes from policy; ours is the
 	 * default LOCAL_PREF. An internal route carries its own. */
-	r->local_pref = !r->ebgp && attr_has(a, ATTR_LOCAL_PREF) ? a->local_pref
-	                                                         : RIB_DEFAULT_LOCAL_PREF;
+	r->local_pref =
+	        !r->ebgp && attr_has(a, ATTR_LOCAL_PREF) ? a->local_pref : RIB_DEFAULT_LOCAL_PREF;
 	r->aspath_hops = a->aspath_hops;
 	r->origin = a->origin;
 	r->neighbor_as = first ? first : local_as;
@@ -116,14 +116,14 @@ static unsigned rib_decide_ranks(struct rib_rank *ranks, struct rib_rank **c, un
 {
 	for (unsigned i = 0; i < n; i++)
 		c[i] = &ranks[i];
-	n = rib_keep(c, n, offsetof(struct rib_rank, local_pref), true); /* a */
+	n = rib_keep(c, n, offsetof(struct rib_rank, local_pref), true);   /* a */
 	n = rib_keep(c, n, offsetof(struct rib_rank, aspath_hops), false); /* b */
-	n = rib_keep(c, n, offsetof(struct rib_rank, origin), false); /* c */
-	n = rib_keep_med(c, n); /* d */
+	n = rib_keep(c, n, offsetof(struct rib_rank, origin), false);      /* c */
+	n = rib_keep_med(c, n);                                            /* d */
 	n = rib_keep_ebgp(c, n); /* e; f (IGP cost) is equal for all */
 	n = rib_keep(c, n, offsetof(struct rib_rank, cluster_len), false); /* RFC 4456 9 */
-	n = rib_keep(c, n, offsetof(struct rib_rank, router_id), false); /* f */
-	return (unsigned)(c[rib_pick_lowest_peer(c, n)] - ranks); /* g */
+	n = rib_keep(c, n, offsetof(struct rib_rank, router_id), false);   /* f */
+	return (unsigned)(c[rib_pick_lowest_peer(c, n)] - ranks);          /* g */
 }
 
 unsigned rib_decide(const struct rib_path *paths, unsigned n, uint32_t local_as)

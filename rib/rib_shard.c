@@ -52,10 +52,7 @@ void rib_source_free_rcu(struct rcu_head *head)
 
 /* ---- keys ---- */
 
-static size_t rib_addr_len(uint8_t afi)
-{
-	return afi == AFI_IPV6 ? 16 : 4;
-}
+static size_t rib_addr_len(uint8_t afi) { return afi == AFI_IPV6 ? 16 : 4; }
 
 static uint64_t rib_hash(const struct prefix *p)
 {
@@ -215,8 +212,8 @@ struct rib_shard *rib_shard_new(unsigned index, uint32_t local_as, struct attr_t
 	s->index = index;
 	s->local_as = local_as;
 	s->attrs = attrs;
-	s->ht = cds_lfht_new(RIB_HT_MIN, RIB_HT_MIN, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
-	                     NULL);
+	s->ht = cds_lfht_new(PRISM_LFHT_MIN(RIB_HT_MIN), PRISM_LFHT_MIN(RIB_HT_MIN), 0,
+	                     PRISM_LFHT_FLAGS | CDS_LFHT_ACCOUNTING, NULL);
 	if (!s->ht) {
 		free(s);
 		return NULL;
@@ -257,7 +254,10 @@ static struct rib_prefix *rib_find(struct rib_shard *s, const struct prefix *pfx
 	struct cds_lfht_iter it;
 	cds_lfht_lookup(s->ht, h, rib_match, pfx, &it);
 	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
-	return n ? caa_container_of(n, struct rib_prefix, node) : NULL;
+	if (!n)
+		return NULL;
+	prism_rcu_subscribe(n);
+	return caa_container_of(n, struct rib_prefix, node);
 }
 
 static int rib_find_path(const struct rib_prefix *p, const struct rib_source *src, uint32_t id)
@@ -292,6 +292,8 @@ static void rib_emit(struct rib_shard *s, const struct prefix *pfx, const struct
 static void rib_commit(struct rib_shard *s, const struct prefix *pfx, uint64_t h,
                        struct rib_prefix *old, struct rib_prefix *new, struct rib_changes *out)
 {
+	if (new)
+		prism_rcu_publish(new);
 	if (old && new)
 		cds_lfht_replace(s->ht, &(struct cds_lfht_iter){ .node = &old->node }, h, rib_match,
 		                 pfx, &new->node);
@@ -303,7 +305,8 @@ static void rib_commit(struct rib_shard *s, const struct prefix *pfx, uint64_t h
 		rib_garbage_add(s, old);
 	int delta = (new ? 1 : 0) - (old ? 1 : 0);
 	RIB_STAT_ADD(s->prefixes, (uint64_t)(int64_t)delta);
-	const struct rib_path *was = old ? &old->paths[0] : NULL, *now = new ? &new->paths[0] : NULL;
+	const struct rib_path *was = old ? &old->paths[0] : NULL,
+	                      *now = new ? &new->paths[0] : NULL;
 	if (!was && !now)
 		return;
 	if (was && now && rib_same_best(was, now))
@@ -336,8 +339,9 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 {
 	struct rib_prefix *old = rib_find(s, &in->pfx, h);
 	int i = old ? rib_find_path(old, in->src, in->pfx.path_id) : -1;
-	struct rib_path path = { .attrs = in->attrs, .out = in->out, .src = in->src,
-		                 .path_id = in->pfx.path_id };
+	struct rib_path path = {
+		.attrs = in->attrs, .out = in->out, .src = in->src, .path_id = in->pfx.path_id
+	};
 
 	if (i >= 0 && old->paths[i].attrs == in->attrs && old->paths[i].out == in->out) {
 		/* the same route again: nothing changes */
@@ -386,7 +390,8 @@ bool rib_shard_drop_source(struct rib_shard *s, struct rib_source *src, struct r
 			for (unsigned i = 0; i < p->n_paths; i++) {
 				if (p->paths[i].src != src)
 					continue;
-				struct rib_in in = { .src = src, .pfx.path_id = p->paths[i].path_id };
+				struct rib_in in = { .src = src,
+					             .pfx.path_id = p->paths[i].path_id };
 				rib_prefix_get(p, &in.pfx);
 				in.pfx.path_id = p->paths[i].path_id;
 				rib_withdraw(s, &in, rib_hash(&in.pfx), out);
@@ -406,8 +411,10 @@ void rib_shard_walk(struct rib_shard *s, rib_walk_fn fn, void *arg)
 {
 	struct cds_lfht_iter it;
 	struct rib_prefix *p;
-	cds_lfht_for_each_entry (s->ht, &it, p, node)
+	cds_lfht_for_each_entry (s->ht, &it, p, node) {
+		prism_rcu_subscribe(p);
 		fn(p, arg);
+	}
 }
 
 const struct rib_prefix *rib_shard_lookup(struct rib_shard *s, const struct prefix *pfx)
