@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/mbox.h"
 #include "core/msg.h"
+#include "core/reflect.h"
 #include "core/sess.h"
 #include "rib/rib.h"
 
@@ -135,6 +136,7 @@ struct worker {
 struct daemon {
 	struct cfg *cfg;
 	uint32_t router_id, asn, cluster_id;
+	struct reflect_self self; /* with every cluster ID in use, for loop detection */
 	unsigned n_workers, n_shards;
 	struct worker *workers;
 	struct rib_shard **shards;

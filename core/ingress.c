@@ -1,7 +1,8 @@
 /* From a decoded UPDATE to the RIB, and from the RIB to the update groups.
  *
- * Ingress applies the rules that decide whether a route is kept at all (RFC 4456 8 loop
- * prevention, RFC 8212 for external peers, AS_PATH loops), interns the attribute set once
+ * Ingress applies the rules that decide whether a route is kept at all (core/reflect.c:
+ * RFC 4456 8 loop prevention, RFC 8212 for external peers, AS_PATH loops), interns the
+ * attribute set once
  * per UPDATE, derives the set reflected to internal peers once per interned set, and sorts
  * the prefixes into one batch per shard. The shard owners apply the batches and send their
  * best-path changes, in one shared batch, to every worker, for the groups each owns. */
@@ -12,104 +13,32 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/peer.h"
+#include "core/reflect.h"
 #include "core/updgrp.h"
 
-enum { INGRESS_DEFAULT_LOCAL_PREF = 100 };
-
-/* ---- which routes are kept ---- */
-
-static bool ingress_cluster_is_ours(const struct daemon *d, uint32_t id)
-{
-	if (id == d->cluster_id)
-		return true;
-	const struct cfg *c = d->cfg;
-	for (unsigned i = 0; i < c->n_peers; i++)
-		if (c->peers[i].n.cluster_id == id)
-			return true;
-	for (unsigned i = 0; i < c->n_ranges; i++)
-		if (c->ranges[i].n.cluster_id == id)
-			return true;
-	return false;
-}
-
-static bool ingress_cluster_loop(const struct daemon *d, const struct attr *a)
-{
-	uint16_t len;
-	const uint8_t *v = attr_get(a, ATTR_CLUSTER_LIST, &len);
-	for (uint16_t off = 0; v && off + 4 <= len; off += 4)
-		if (ingress_cluster_is_ours(d, get_u32(v + off)))
-			return true;
-	return false;
-}
-
-static bool ingress_aspath_has(const uint8_t *v, uint16_t len, uint32_t asn)
-{
-	for (size_t off = 0; off + 2 <= len; off += 2 + (size_t)v[off + 1] * 4)
-		for (unsigned i = 0; i < v[off + 1] && off + 6 + 4 * (size_t)i <= len; i++)
-			if (get_u32(v + off + 2 + 4 * (size_t)i) == asn)
-				return true;
-	return false;
-}
-
-/* Why a route must not enter the RIB, or NULL. Such routes are treated as withdrawn, so an
- * earlier route from the same peer for the prefix goes too. */
-static const char *ingress_reject(const struct sess *s, const struct attr *a)
-{
-	const struct daemon *d = s->w->d;
-	const struct nbr *n = s->n;
-	if (n->ebgp && n->cn->import != CFG_POLICY_ALL)
-		return "external route without an import policy (RFC 8212)";
-	if (attr_has(a, ATTR_ORIGINATOR_ID) && a->originator_id == d->router_id)
-		return "ORIGINATOR_ID is our router ID";
-	if (attr_has(a, ATTR_CLUSTER_LIST) && ingress_cluster_loop(d, a))
-		return "CLUSTER_LIST holds our cluster ID";
-	if (!n->ebgp)
-		return NULL;
-	uint16_t len;
-	const uint8_t *path = attr_get(a, ATTR_AS_PATH, &len);
-	if (path && ingress_aspath_has(path, len, d->asn))
-		return "AS_PATH holds our AS";
-	if (!path || aspath_first_as(path, len) != s->sp.peer_as)
-		return "the first AS of the AS_PATH is not the peer's";
-	return NULL;
-}
-
-/* ---- the set reflected to internal peers ---- */
-
-/* RFC 4456 8: a reflected route carries ORIGINATOR_ID (the originator's BGP Identifier,
- * added when absent) and our cluster ID prepended to CLUSTER_LIST. An external route gets
- * the LOCAL_PREF every internal route must carry. */
-static const struct attr *ingress_out_set(const struct sess *s, const struct attr *in)
+static struct reflect_peer ingress_peer(const struct sess *s)
 {
 	const struct rib_source *src = s->src;
+	return (struct reflect_peer){
+		.kind = src->kind,
+		.import_all = s->n->cn->import == CFG_POLICY_ALL,
+		.asn = src->asn,
+		.router_id = src->router_id,
+		.cluster_id = src->cluster_id,
+	};
+}
+
+static const char *ingress_reject(const struct sess *s, const struct attr *a)
+{
+	struct reflect_peer peer = ingress_peer(s);
+	return reflect_ingress_reject(&s->w->d->self, &peer, a);
+}
+
+static const struct attr *ingress_out_set(const struct sess *s, const struct attr *in)
+{
 	_Alignas(struct attr) uint8_t buf[sizeof(struct attr) + 4200];
-	uint8_t orig[4], lp[4], clist[1024];
-	struct attr_builder *b = malloc(sizeof(*b));
-	if (!b)
-		log_die("no memory for an attribute builder");
-	attr_builder_from(b, in);
-	if (src->kind == RIB_SRC_EBGP) {
-		if (!attr_has(in, ATTR_LOCAL_PREF)) {
-			put_u32(lp, INGRESS_DEFAULT_LOCAL_PREF);
-			attr_builder_set(b, ATTR_FLAG_TRANSITIVE, ATTR_LOCAL_PREF, lp, 4);
-		}
-	} else {
-		if (!attr_has(in, ATTR_ORIGINATOR_ID)) {
-			put_u32(orig, src->router_id);
-			attr_builder_set(b, ATTR_FLAG_OPTIONAL, ATTR_ORIGINATOR_ID, orig, 4);
-		}
-		uint16_t len = 0;
-		const uint8_t *old = attr_get(in, ATTR_CLUSTER_LIST, &len);
-		if (len > sizeof(clist) - 4)
-			len = (uint16_t)(sizeof(clist) - 4);
-		put_u32(clist, src->cluster_id);
-		if (old)
-			memcpy(clist + 4, old, len);
-		attr_builder_set(b, ATTR_FLAG_OPTIONAL, ATTR_CLUSTER_LIST, clist,
-		                 (uint16_t)(len + 4));
-	}
-	struct attr *a = attr_builder_finish(b, buf, sizeof(buf));
-	free(b);
+	struct reflect_peer peer = ingress_peer(s);
+	struct attr *a = reflect_internal_set(&peer, in, buf, sizeof(buf));
 	if (!a)
 		log_die("a reflected attribute set outgrew its buffer");
 	return attr_intern(s->w->d->attrs, a);

@@ -97,6 +97,29 @@ static void prismd_raise_nofile(void)
 	}
 }
 
+/* Every cluster ID in use, once each: a route that carries any of them has looped. */
+static int prismd_clusters(struct daemon *d, const struct cfg *c)
+{
+	uint32_t *v = calloc(1 + c->n_peers + c->n_ranges, sizeof(*v));
+	unsigned n = 0;
+	if (!v)
+		return -1;
+	v[n++] = c->cluster_id;
+	for (unsigned i = 0; i < c->n_peers + c->n_ranges; i++) {
+		uint32_t id = i < c->n_peers ? c->peers[i].n.cluster_id
+		                             : c->ranges[i - c->n_peers].n.cluster_id;
+		bool seen = id == 0;
+		for (unsigned k = 0; k < n && !seen; k++)
+			seen = v[k] == id;
+		if (!seen)
+			v[n++] = id;
+	}
+	d->self = (struct reflect_self){
+		.router_id = c->router_id, .asn = c->asn, .clusters = v, .n_clusters = n
+	};
+	return 0;
+}
+
 static int prismd_setup(struct daemon *d, struct cfg *c)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -109,6 +132,8 @@ static int prismd_setup(struct daemon *d, struct cfg *c)
 		d->n_workers = D_MAX_WORKERS;
 	d->n_shards = c->rib_shards ? c->rib_shards : prismd_pow2_at_least(4 * d->n_workers);
 	d->t_start_ns = d_now_ns();
+	if (prismd_clusters(d, c) < 0)
+		return -1;
 	d->offer_base = (struct sess_offer){
 		.asn = c->asn,
 		.router_id = c->router_id,
@@ -205,6 +230,7 @@ static void prismd_free(struct daemon *d)
 	free(d->shards);
 	free(d->workers);
 	free(d->range_peers);
+	free((void *)d->self.clusters);
 }
 
 /* Signals are taken here, by sigwait, and by no other thread. */

@@ -592,32 +592,20 @@ static struct rib_source *sess_make_source(struct sess *s)
 	return src;
 }
 
-/* Everything that makes this session's output differ from another's. */
 static void sess_group_key(const struct sess *s, struct updgrp_key *k)
 {
 	const struct daemon *d = s->w->d;
 	const struct cfg_neighbor *cn = s->n->cn;
-	updgrp_key_init(k);
-	k->kind = s->n->ebgp ? UPDGRP_EBGP : cn->rr_client ? UPDGRP_CLIENT : UPDGRP_NONCLIENT;
-	k->af[AF_IDX_IPV4] = s->sp.af[AF_IDX_IPV4];
-	k->af[AF_IDX_IPV6] = s->sp.af[AF_IDX_IPV6];
-	k->as4 = s->sp.tx.as4;
-	k->ext_msg = s->sp.tx.ext_msg;
-	if (k->kind == UPDGRP_CLIENT) {
-		k->cluster_id = cn->cluster_id ? cn->cluster_id : d->cluster_id;
-		k->c2c = cn->client_to_client && d->cfg->client_to_client;
-	}
-	if (k->kind != UPDGRP_EBGP)
-		return;
-	k->export_all = cn->export == CFG_POLICY_ALL;
-	if (s->local.ss_family == AF_INET) {
-		memcpy(k->nh4, &((const struct sockaddr_in *)&s->local)->sin_addr, 4);
-		/* an IPv6 next hop over an IPv4 session: the IPv4-mapped address */
-		k->nh6[10] = k->nh6[11] = 0xff;
-		memcpy(k->nh6 + 12, k->nh4, 4);
-	} else {
-		memcpy(k->nh6, &((const struct sockaddr_in6 *)&s->local)->sin6_addr, 16);
-	}
+	struct updgrp_key_src in = {
+		.ebgp = s->n->ebgp,
+		.rr_client = cn->rr_client,
+		.sp = &s->sp,
+		.cluster_id = cn->cluster_id ? cn->cluster_id : d->cluster_id,
+		.client_to_client = cn->client_to_client && d->cfg->client_to_client,
+		.export_all = cn->export == CFG_POLICY_ALL,
+		.local = &s->local,
+	};
+	updgrp_key_make(&in, k);
 }
 
 static void sess_on_established(struct sess *s)

@@ -20,6 +20,32 @@ enum {
 
 void updgrp_key_init(struct updgrp_key *k) { memset(k, 0, sizeof(*k)); }
 
+void updgrp_key_make(const struct updgrp_key_src *in, struct updgrp_key *k)
+{
+	updgrp_key_init(k);
+	k->kind = in->ebgp ? UPDGRP_EBGP : in->rr_client ? UPDGRP_CLIENT : UPDGRP_NONCLIENT;
+	k->af[AF_IDX_IPV4] = in->sp->af[AF_IDX_IPV4];
+	k->af[AF_IDX_IPV6] = in->sp->af[AF_IDX_IPV6];
+	k->as4 = in->sp->tx.as4;
+	k->ext_msg = in->sp->tx.ext_msg;
+	if (k->kind == UPDGRP_CLIENT) {
+		k->cluster_id = in->cluster_id;
+		k->c2c = in->client_to_client;
+	}
+	if (k->kind != UPDGRP_EBGP)
+		return;
+	k->export_all = in->export_all;
+	const struct sockaddr_storage *l = in->local;
+	if (l->ss_family == AF_INET) {
+		memcpy(k->nh4, &((const struct sockaddr_in *)l)->sin_addr, 4);
+		/* an IPv6 next hop over an IPv4 session: the IPv4-mapped address */
+		k->nh6[10] = k->nh6[11] = 0xff;
+		memcpy(k->nh6 + 12, k->nh4, 4);
+	} else if (l->ss_family == AF_INET6) {
+		memcpy(k->nh6, &((const struct sockaddr_in6 *)l)->sin6_addr, 16);
+	}
+}
+
 static const char *updgrp_kind_name(uint8_t kind)
 {
 	return kind == UPDGRP_CLIENT ? "client" : kind == UPDGRP_NONCLIENT ? "non-client" : "ebgp";

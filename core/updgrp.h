@@ -42,6 +42,19 @@ struct updgrp_key {
 };
 
 void updgrp_key_init(struct updgrp_key *k);
+
+/* What a session's key is made of. Settings that cannot change a member's output (a cluster
+ * ID for a non-client, a local address for an internal peer) are left out of the key, so
+ * that such peers still share a group. */
+struct updgrp_key_src {
+	bool ebgp, rr_client;
+	const struct sess_params *sp;
+	uint32_t cluster_id;   /* the peer's cluster, resolved (override or global) */
+	bool client_to_client; /* resolved: global and per-neighbor setting */
+	bool export_all;       /* eBGP export policy */
+	const struct sockaddr_storage *local; /* the session's local address */
+};
+void updgrp_key_make(const struct updgrp_key_src *in, struct updgrp_key *k);
 /* A one-line description of a key, for logs and the API (the debug dump). */
 void updgrp_key_format(const struct updgrp_key *k, char *buf, size_t size);
 

@@ -11,6 +11,7 @@
 #include "core/bgp.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/reflect.h"
 #include "core/updgrp_int.h"
 
 /* ---- blocks ---- */
@@ -141,70 +142,25 @@ static void updgrp_pending_clear(struct updgrp_pending *p, struct attr_table *t)
 
 /* ---- export: which routes a group has, and with what ---- */
 
-/* RFC 4456 8: client routes go to everyone (clients of the same cluster only when
- * client-to-client reflection is on), non-client routes only to clients, external routes to
- * every internal peer. RFC 8212: an external peer gets nothing without an export policy. */
 static bool updgrp_eligible(const struct updgrp *g, const struct rib_change *ch)
 {
-	switch (g->key.kind) {
-	case UPDGRP_CLIENT:
-		if (ch->src_kind == RIB_SRC_CLIENT && ch->src_cluster == g->key.cluster_id)
-			return g->key.c2c && ch->src_c2c;
-		return true;
-	case UPDGRP_NONCLIENT:
-		return ch->src_kind != RIB_SRC_NONCLIENT;
-	case UPDGRP_EBGP:
-		return g->key.export_all;
-	default:
-		return false;
-	}
+	static const enum reflect_to to[] = { [UPDGRP_CLIENT] = REFLECT_TO_CLIENT,
+		                              [UPDGRP_NONCLIENT] = REFLECT_TO_NONCLIENT,
+		                              [UPDGRP_EBGP] = REFLECT_TO_EBGP };
+	struct reflect_dest dest = { .kind = to[g->key.kind],
+		                     .cluster_id = g->key.cluster_id,
+		                     .client_to_client = g->key.c2c,
+		                     .export_all = g->key.export_all };
+	return reflect_eligible(&dest, (enum rib_src_kind)ch->src_kind, ch->src_cluster,
+	                        ch->src_c2c);
 }
 
-/* To an external peer: our AS first, our address as next hop, and nothing that only means
- * something inside the AS (LOCAL_PREF, RFC 4456 attributes, and MED, RFC 4271 5.1.4). */
 static const struct attr *updgrp_ebgp_set(struct updgrp *g, const struct attr *in)
 {
 	_Alignas(struct attr) uint8_t buf[sizeof(struct attr) + 4200];
-	struct attr_builder *b = malloc(sizeof(*b));
-	uint8_t path[1100];
-	uint16_t len = 0;
-	const uint8_t *old = attr_get(in, ATTR_AS_PATH, &len);
-
-	if (!b)
-		log_die("no memory for an attribute builder");
-	attr_builder_from(b, in);
-	attr_builder_remove(b, ATTR_LOCAL_PREF);
-	attr_builder_remove(b, ATTR_MED);
-	attr_builder_remove(b, ATTR_ORIGINATOR_ID);
-	attr_builder_remove(b, ATTR_CLUSTER_LIST);
-	struct wbuf w = wbuf_make(path, sizeof(path));
-	/* Prepend into a leading AS_SEQUENCE that has room, else start one. */
-	if (old && len >= 2 && old[0] == ASPATH_SEQUENCE && old[1] < 255) {
-		wbuf_u8(&w, ASPATH_SEQUENCE);
-		wbuf_u8(&w, (uint8_t)(old[1] + 1));
-		wbuf_u32(&w, g->d->asn);
-		wbuf_bytes(&w, old + 2, len - 2u);
-	} else {
-		wbuf_u8(&w, ASPATH_SEQUENCE);
-		wbuf_u8(&w, 1);
-		wbuf_u32(&w, g->d->asn);
-		if (old)
-			wbuf_bytes(&w, old, len);
-	}
-	const struct attr *out = NULL;
-	if (!w.overflow) {
-		attr_builder_set(b, ATTR_FLAG_TRANSITIVE, ATTR_AS_PATH, path, (uint16_t)w.len);
-		attr_builder_set(b, ATTR_FLAG_TRANSITIVE, ATTR_NEXT_HOP, g->key.nh4, 4);
-		if (b->nh_len) {
-			b->nh_len = 16;
-			memcpy(b->nh, g->key.nh6, 16);
-		}
-		struct attr *a = attr_builder_finish(b, buf, sizeof(buf));
-		if (a)
-			out = attr_intern(g->d->attrs, a);
-	}
-	free(b);
-	return out;
+	struct attr *a =
+	        reflect_external_set(g->d->asn, g->key.nh4, g->key.nh6, in, buf, sizeof(buf));
+	return a ? attr_intern(g->d->attrs, a) : NULL;
 }
 
 static const struct attr *updgrp_memo_get(struct updgrp *g, const struct attr *in)
