@@ -601,7 +601,7 @@ static void sess_group_key(const struct sess *s, struct updgrp_key *k)
 		.rr_client = cn->rr_client,
 		.sp = &s->sp,
 		.cluster_id = cn->cluster_id ? cn->cluster_id : d->cluster_id,
-		.client_to_client = cn->client_to_client && d->cfg->client_to_client,
+		.client_to_client = cn->client_to_client,
 		.export_all = cn->export == CFG_POLICY_ALL,
 		.local = &s->local,
 	};

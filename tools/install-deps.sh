@@ -18,7 +18,7 @@ PACKAGES=(
 	libcriterion-dev clang libclang-rt-14-dev clang-format clang-tidy cppcheck shellcheck
 	valgrind
 	# captures and fixtures
-	tshark xxd python3
+	tshark xxd python3 gnuplot-nox
 	# interop peers
 	bird2 frr gobgpd openbgpd exabgp
 )
