@@ -76,6 +76,7 @@ struct pb_plan {
 	uint32_t base4; /* first IPv4 prefix */
 	uint8_t shift4; /* 32 - len4_min: bits per IPv4 slot */
 	uint8_t shift6; /* 128 - len6_min */
+	uint32_t n_feeders_eff;
 };
 
 /* Validates the plan and fills the derived fields; on error returns -1 with *why set. */
@@ -98,9 +99,11 @@ void pb_feeder_nh6(uint32_t feeder, uint8_t out[16]);
 
 static inline uint32_t pb_route_owner(const struct pb_plan *p, uint32_t r)
 {
-	return r / p->per_feeder;
+	return p->n_feeders_eff == 1 ? 0 : r / p->per_feeder;
 }
 bool pb_route_v6(const struct pb_plan *p, uint32_t r);
+/* Owner, set and family of r at once (the receive path's one division). */
+void pb_route_info(const struct pb_plan *p, uint32_t r, uint32_t *f, uint32_t *s, bool *v6);
 uint32_t pb_route_set(const struct pb_plan *p, uint32_t r);
 void pb_route_prefix(const struct pb_plan *p, uint32_t r, struct prefix *out);
 /* The route a prefix belongs to, or -1 when it is not in the universe. */
@@ -152,8 +155,9 @@ uint64_t pb_hist_quantile(const struct pb_hist *h, double q);
  * counters with relaxed atomic loads for progress. */
 struct pb_table {
 	uint32_t n_routes;
-	int64_t own_feeder; /* the listener's own feeder index, or -1 */
-	uint16_t *have;     /* per route: PB_HAVE_NONE, epoch + 1, or PB_HAVE_WRONG */
+	int64_t own_feeder;     /* the listener's own feeder index, or -1 */
+	uint32_t own_lo, own_n; /* its routes: own_lo .. own_lo + own_n - 1 */
+	uint16_t *have;         /* per route: PB_HAVE_NONE, epoch + 1, or PB_HAVE_WRONG */
 	/* incremental counts against want[] (exact while want[] does not change) */
 	uint32_t n_expect;     /* routes want[] says this listener must hold */
 	uint32_t n_good;       /* ... and holds with the right epoch and attributes */
@@ -189,6 +193,53 @@ uint32_t pb_table_apply(struct pb_table *t, const struct pb_plan *p, const struc
                         const struct msg_update *u, uint64_t now_ns, struct pb_hist *h);
 /* True when the listener holds exactly what want[] says (by the incremental counts). */
 bool pb_table_correct(const struct pb_table *t);
+
+/* The fast path for received UPDATEs. A reflector sends the same attribute bytes to every
+ * listener, so each distinct attribute block is fully decoded and verified once per thread;
+ * after that an UPDATE with those bytes is applied straight from the wire. The verdict of a
+ * block is the (feeder, set, epoch) it is exactly right for; every prefix is still checked
+ * to belong to that feeder and set. */
+enum { PB_VCACHE_N = 4096, PB_VCACHE_WAYS = 4, PB_VCACHE_BYTES = 128 };
+
+struct pb_vcache_entry {
+	uint64_t hash;
+	uint32_t f;
+	uint16_t s, len; /* len 0: empty slot */
+	uint32_t epoch;
+	uint8_t bytes[PB_VCACHE_BYTES];
+};
+
+/* Whole UPDATEs, once their every prefix has been checked: the routes they withdraw and
+ * announce, so that the next listener to get the same bytes only replays them. */
+enum { PB_MCACHE_N = 4096 }; /* also PB_VCACHE_WAYS ways */
+
+struct pb_mcache_entry {
+	uint64_t hash;
+	uint32_t len; /* 0: empty */
+	uint32_t n_wd, n_ann;
+	uint16_t v;   /* have[] value of every announced route */
+	uint8_t *msg; /* a copy of the message, then the routes (uint32) */
+};
+
+struct pb_vcache {
+	struct pb_vcache_entry e[PB_VCACHE_N];
+	struct pb_mcache_entry m[PB_MCACHE_N];
+	uint32_t next_way; /* round-robin replacement */
+	uint64_t hits, misses, replays;
+};
+
+void pb_vcache_free(struct pb_vcache *c);
+
+/* Applies an UPDATE of IPv4 NLRI and withdrawals whose attribute block is cached. Returns
+ * the number of prefixes applied, or -1 when it needs the full decoder (nothing has been
+ * applied then). */
+int64_t pb_table_apply_fast(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x,
+                            struct pb_vcache *c, const uint8_t *msg, size_t len, uint64_t now_ns,
+                            struct pb_hist *h);
+/* After the full decoder applied u (from msg): remember its attribute block when it
+ * verified. */
+void pb_vcache_learn(struct pb_vcache *c, struct pb_table *t, const struct pb_plan *p,
+                     const uint8_t *msg, size_t len, const struct msg_update *u);
 
 /* The outcome of a full check of one table against want[]. */
 struct pb_verdict {

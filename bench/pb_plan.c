@@ -55,6 +55,7 @@ static int pb_plan_check_routes(struct pb_plan *p, const char **why)
 	if (p->n_cluster == 0 || p->n_cluster > PB_MAX_CLUSTER)
 		return pb_plan_fail(why, "the expected CLUSTER_LIST needs 1 to 8 IDs");
 	p->n_routes = (uint32_t)routes;
+	p->n_feeders_eff = pb_n_feeders(p);
 	p->shift4 = (uint8_t)(32 - p->len4_min);
 	p->shift6 = (uint8_t)(128 - p->len6_min);
 	uint64_t span = routes << p->shift4;
@@ -123,23 +124,46 @@ void pb_feeder_nh6(uint32_t feeder, uint8_t out[16])
 
 /* Routes of a feeder are IPv6 at an even spread: route j is IPv6 when the running count of
  * v6_pct per 100 steps up at j. */
-bool pb_route_v6(const struct pb_plan *p, uint32_t r)
+/* The index of route r within its feeder. Divisions are the cost of these helpers on the
+ * receive path, so each one skips those its plan does not need. */
+static uint32_t pb_route_j(const struct pb_plan *p, uint32_t r)
 {
-	uint64_t j = r % p->per_feeder;
+	return p->n_feeders_eff == 1 ? r : r % p->per_feeder;
+}
+
+/* Routes of a feeder are IPv6 at an even spread: route j is IPv6 when the running count of
+ * v6_pct per 100 steps up at j. */
+static bool pb_j_v6(const struct pb_plan *p, uint64_t j)
+{
+	if (p->v6_pct == 0 || p->v6_pct == 100)
+		return p->v6_pct == 100;
 	return (j + 1) * p->v6_pct / 100 > j * p->v6_pct / 100;
+}
+
+bool pb_route_v6(const struct pb_plan *p, uint32_t r) { return pb_j_v6(p, pb_route_j(p, r)); }
+
+void pb_route_info(const struct pb_plan *p, uint32_t r, uint32_t *f, uint32_t *s, bool *v6)
+{
+	uint32_t owner = pb_route_owner(p, r), j = r - owner * p->per_feeder;
+	*f = owner;
+	*s = p->attr_sets == 1 ? 0 : j % p->attr_sets;
+	*v6 = pb_j_v6(p, j);
 }
 
 uint32_t pb_route_set(const struct pb_plan *p, uint32_t r)
 {
-	return (r % p->per_feeder) % p->attr_sets;
+	return p->attr_sets == 1 ? 0 : pb_route_j(p, r) % p->attr_sets;
+}
+
+static uint8_t pb_j_len(const struct pb_plan *p, uint32_t j, bool v6)
+{
+	uint32_t min = v6 ? p->len6_min : p->len4_min, max = v6 ? p->len6_max : p->len4_max;
+	return (uint8_t)(min == max ? min : min + j % (max - min + 1));
 }
 
 static uint8_t pb_route_len(const struct pb_plan *p, uint32_t r, bool v6)
 {
-	uint32_t j = r % p->per_feeder;
-	if (v6)
-		return (uint8_t)(p->len6_min + j % (uint32_t)(p->len6_max - p->len6_min + 1));
-	return (uint8_t)(p->len4_min + j % (uint32_t)(p->len4_max - p->len4_min + 1));
+	return pb_j_len(p, pb_route_j(p, r), v6);
 }
 
 typedef unsigned __int128 pb_u128;
@@ -178,8 +202,10 @@ void pb_route_prefix(const struct pb_plan *p, uint32_t r, struct prefix *out)
 static int64_t pb_route_check(const struct pb_plan *p, uint64_t r, const struct prefix *pfx,
                               bool v6)
 {
-	if (r >= p->n_routes || pb_route_v6(p, (uint32_t)r) != v6 ||
-	    pb_route_len(p, (uint32_t)r, v6) != pfx->len)
+	if (r >= p->n_routes)
+		return -1;
+	uint32_t j = pb_route_j(p, (uint32_t)r);
+	if (pb_j_v6(p, j) != v6 || pb_j_len(p, j, v6) != pfx->len)
 		return -1;
 	return (int64_t)r;
 }

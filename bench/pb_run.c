@@ -112,6 +112,12 @@ void pb_on_established(struct pb_peer *peer)
 			pb_replay_stream(peer);
 		return;
 	}
+	if (peer->stuck) {
+		/* It still sends KEEPALIVEs, so the reflector keeps the session, but reads
+		 * nothing: its socket fills and stays full. */
+		ev_io_stop(peer->th->loop, &peer->rio);
+		return;
+	}
 	if (peer->feeder < 0) {
 		struct pb_buf b = { 0 };
 		pb_send_eors(peer, &b);
@@ -281,7 +287,9 @@ static int pb_run_setup(struct pb_run *run)
 		struct pb_peer *peer = &run->peers[i];
 		peer->idx = i;
 		peer->feeder = pb_peer_feeder(p, i);
-		if (pb_peer_listens(p, i)) {
+		peer->stuck = run->cfg.stuck && i >= p->n_peers - run->cfg.stuck &&
+		              pb_peer_listens(p, i) && peer->feeder < 0;
+		if (pb_peer_listens(p, i) && !peer->stuck) {
 			peer->table = malloc(sizeof(*peer->table));
 			if (!peer->table ||
 			    pb_table_init(peer->table, p, peer->feeder, &run->expect) < 0)

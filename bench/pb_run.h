@@ -43,6 +43,7 @@ struct pb_cfg {
 	double flap_interval_s; /* flap: one random peer drops this often ... */
 	double flap_down_s;     /* ... and stays down this long */
 	uint32_t seed;
+	uint32_t stuck;          /* the last this many listeners stop reading once Established */
 	pid_t pids[PB_MAX_PIDS]; /* the reflector's processes, for CPU and RSS */
 	unsigned n_pids;
 	const char *json_path;
@@ -85,6 +86,7 @@ struct pb_peer {
 	bool passive; /* a replay server's client: never connects out */
 	bool fed;     /* the table went out on this session */
 	bool queued;  /* waiting in its thread's connect queue */
+	bool stuck;   /* stops reading once Established: a peer that hangs */
 	ev_io rio, wio;
 	ev_timer hold, keepalive, retry;
 	struct sess_params sp;
@@ -136,7 +138,8 @@ struct pb_thread {
 	unsigned handshaking;
 	unsigned max_handshaking;
 	struct msg_scratch *scratch;
-	uint8_t *rbuf; /* read buffer shared by this thread's peers */
+	struct pb_vcache *vcache; /* verified attribute blocks */
+	uint8_t *rbuf;            /* read buffer shared by this thread's peers */
 	size_t rbuf_cap;
 	struct pb_hist hist;     /* propagation latency */
 	struct pb_verdict check; /* result of the last PB_CMD_CHECK */

@@ -3,12 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "bench/pb.h"
 #include "core/bgp.h"
+#include "core/buf.h"
 
 static bool pb_is_own(const struct pb_table *t, const struct pb_plan *p, uint32_t r)
 {
-	return t->own_feeder >= 0 && pb_route_owner(p, r) == (uint32_t)t->own_feeder;
+	(void)p;
+	return r - t->own_lo < t->own_n;
 }
 
 /* Full recount; run by the table's thread. */
@@ -42,6 +46,8 @@ int pb_table_init(struct pb_table *t, const struct pb_plan *p, int64_t own_feede
 	memset(t, 0, sizeof(*t));
 	t->n_routes = p->n_routes;
 	t->own_feeder = own_feeder;
+	t->own_lo = own_feeder >= 0 ? (uint32_t)own_feeder * p->per_feeder : 0;
+	t->own_n = own_feeder >= 0 ? p->per_feeder : 0;
 	t->have = calloc(p->n_routes ? p->n_routes : 1, sizeof(*t->have));
 	if (!t->have)
 		return -1;
@@ -140,6 +146,15 @@ static int64_t pb_table_verify(struct pb_table *t, const struct pb_plan *p, uint
 	return (int64_t)a->med;
 }
 
+static void pb_table_changed(struct pb_table *t, uint32_t changed, uint64_t now_ns)
+{
+	if (!changed)
+		return;
+	PB_STORE(t->t_change_ns, now_ns);
+	if (pb_table_correct(t))
+		PB_STORE(t->t_correct_ns, now_ns);
+}
+
 static void pb_table_unknown(struct pb_table *t, const struct prefix *pfx)
 {
 	if (t->n_unknown < PB_MAX_EXAMPLES)
@@ -223,12 +238,263 @@ uint32_t pb_table_apply(struct pb_table *t, const struct pb_plan *p, const struc
 		if (u->mp_reach.present)
 			changed += pb_apply_announce(&ap, &u->mp_reach.nlri);
 	}
-	if (changed) {
-		PB_STORE(t->t_change_ns, now_ns);
-		if (pb_table_correct(t))
-			PB_STORE(t->t_correct_ns, now_ns);
+	pb_table_changed(t, changed, now_ns);
+	return changed;
+}
+
+/* ---- the fast path ---- */
+
+static const uint8_t pb_mask[8] = { 0xff, 0x80, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc, 0xfe };
+
+/* Reads one IPv4 prefix; false when it runs past end or is longer than /32. */
+static bool pb_read_v4(const uint8_t **pp, const uint8_t *end, struct prefix *out)
+{
+	const uint8_t *p = *pp;
+	if (p >= end || *p > 32)
+		return false;
+	unsigned bits = *p++, n = (bits + 7) >> 3;
+	if ((size_t)(end - p) < n)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->afi = AFI_IPV4;
+	out->len = (uint8_t)bits;
+	memcpy(out->addr, p, n);
+	if (bits & 7)
+		out->addr[n - 1] &= pb_mask[bits & 7];
+	*pp = p + n;
+	return true;
+}
+
+static bool pb_v4_list_ok(const uint8_t *p, const uint8_t *end)
+{
+	struct prefix pfx;
+	while (p < end)
+		if (!pb_read_v4(&p, end, &pfx))
+			return false;
+	return true;
+}
+
+/* Both caches are 4-way set associative: a thousand feeders' blocks would collide often in
+ * a direct-mapped one, and a collision in the middle of a dump costs every listener a full
+ * decode. */
+static struct pb_vcache_entry *pb_vcache_set(struct pb_vcache *c, uint64_t h)
+{
+	return &c->e[((h >> 20) & (PB_VCACHE_N / PB_VCACHE_WAYS - 1)) * PB_VCACHE_WAYS];
+}
+
+static const struct pb_vcache_entry *pb_vcache_find(struct pb_vcache *c, const uint8_t *a,
+                                                    uint16_t alen)
+{
+	if (alen == 0 || alen > PB_VCACHE_BYTES)
+		return NULL;
+	uint64_t h = XXH3_64bits(a, alen);
+	const struct pb_vcache_entry *e = pb_vcache_set(c, h);
+	for (unsigned w = 0; w < PB_VCACHE_WAYS; w++)
+		if (e[w].len == alen && e[w].hash == h && memcmp(e[w].bytes, a, alen) == 0)
+			return &e[w];
+	return NULL;
+}
+
+static struct pb_mcache_entry *pb_mcache_set(struct pb_vcache *c, uint64_t h)
+{
+	return &c->m[((h >> 17) & (PB_MCACHE_N / PB_VCACHE_WAYS - 1)) * PB_VCACHE_WAYS];
+}
+
+static struct pb_mcache_entry *pb_mcache_find(struct pb_vcache *c, uint64_t h, const uint8_t *msg,
+                                              size_t len)
+{
+	struct pb_mcache_entry *m = pb_mcache_set(c, h);
+	for (unsigned w = 0; w < PB_VCACHE_WAYS; w++)
+		if (m[w].len == len && m[w].hash == h && memcmp(m[w].msg, msg, len) == 0)
+			return &m[w];
+	return NULL;
+}
+
+/* The way to fill: an empty one, else the next in turn. */
+static unsigned pb_victim(struct pb_vcache *c, bool empty0, bool empty1, bool empty2, bool empty3)
+{
+	if (empty0)
+		return 0;
+	if (empty1)
+		return 1;
+	if (empty2)
+		return 2;
+	if (empty3)
+		return 3;
+	return c->next_way++ % PB_VCACHE_WAYS;
+}
+
+static uint32_t pb_replay(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x,
+                          const struct pb_mcache_entry *m, uint64_t now_ns, struct pb_hist *h)
+{
+	uint32_t changed = 0;
+	const uint32_t *r = (const uint32_t *)(m->msg + ((m->len + 3u) & ~3u));
+	for (uint32_t i = 0; i < m->n_wd; i++)
+		changed += pb_table_set(t, p, x, r[i], PB_HAVE_NONE, now_ns, h);
+	for (uint32_t i = 0; i < m->n_ann; i++)
+		changed += pb_table_set(t, p, x, r[m->n_wd + i], m->v, now_ns, h);
+	return changed;
+}
+
+/* Parses msg's prefixes into routes, or false when one is unknown or does not fit the
+ * attribute block's verdict (then the UPDATE is applied prefix by prefix instead). */
+static bool pb_parse_routes(const struct pb_plan *p, const struct pb_vcache_entry *e,
+                            const uint8_t *wd, const uint8_t *wd_end, const uint8_t *nlri,
+                            const uint8_t *end, uint32_t *out, uint32_t *n_wd, uint32_t *n_ann)
+{
+	struct prefix pfx;
+	uint32_t n = 0;
+	for (const uint8_t *q = wd; q < wd_end;) {
+		pb_read_v4(&q, wd_end, &pfx);
+		int64_t r = pb_route_of(p, &pfx);
+		if (r < 0)
+			return false;
+		out[n++] = (uint32_t)r;
+	}
+	*n_wd = n;
+	for (const uint8_t *q = nlri; q < end;) {
+		pb_read_v4(&q, end, &pfx);
+		int64_t r = pb_route_of(p, &pfx);
+		uint32_t f, s;
+		bool v6;
+		if (r < 0)
+			return false;
+		pb_route_info(p, (uint32_t)r, &f, &s, &v6);
+		if (f != e->f || s != e->s || v6)
+			return false;
+		out[n++] = (uint32_t)r;
+	}
+	*n_ann = n - *n_wd;
+	return true;
+}
+
+static void pb_mcache_store(struct pb_mcache_entry *m, uint64_t hash, const uint8_t *msg,
+                            size_t len, const uint32_t *routes, uint32_t n_wd, uint32_t n_ann,
+                            uint16_t v)
+{
+	size_t at = (len + 3u) & ~(size_t)3u;
+	uint8_t *buf = realloc(m->msg, at + sizeof(uint32_t) * (n_wd + n_ann));
+	if (!buf)
+		return;
+	memcpy(buf, msg, len);
+	memcpy(buf + at, routes, sizeof(uint32_t) * (n_wd + n_ann));
+	m->msg = buf;
+	m->hash = hash;
+	m->len = (uint32_t)len;
+	m->n_wd = n_wd;
+	m->n_ann = n_ann;
+	m->v = v;
+}
+
+/* Prefix by prefix, for an UPDATE that cannot be cached. */
+static uint32_t pb_apply_each(struct pb_table *t, const struct pb_plan *p,
+                              const struct pb_expect *x, const struct pb_vcache_entry *e,
+                              const uint8_t *wd, const uint8_t *wd_end, const uint8_t *nlri,
+                              const uint8_t *end, uint64_t now_ns, struct pb_hist *h)
+{
+	uint32_t changed = 0;
+	struct prefix pfx;
+	for (const uint8_t *q = wd; q < wd_end;) {
+		pb_read_v4(&q, wd_end, &pfx);
+		int64_t r = pb_route_of(p, &pfx);
+		if (r >= 0)
+			changed += pb_table_set(t, p, x, (uint32_t)r, PB_HAVE_NONE, now_ns, h);
+	}
+	for (const uint8_t *q = nlri; q < end;) {
+		pb_read_v4(&q, end, &pfx);
+		int64_t r = pb_route_of(p, &pfx);
+		if (r < 0) {
+			pb_table_unknown(t, &pfx);
+			continue;
+		}
+		/* The block is right for its feeder and set only. */
+		uint32_t f, s;
+		bool v6;
+		pb_route_info(p, (uint32_t)r, &f, &s, &v6);
+		bool fits = f == e->f && s == e->s && !v6;
+		uint16_t v = fits ? (uint16_t)(e->epoch + 1) : PB_HAVE_WRONG;
+		changed += pb_table_set(t, p, x, (uint32_t)r, v, now_ns, h);
 	}
 	return changed;
+}
+
+int64_t pb_table_apply_fast(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x,
+                            struct pb_vcache *c, const uint8_t *msg, size_t len, uint64_t now_ns,
+                            struct pb_hist *h)
+{
+	uint64_t hash = XXH3_64bits(msg, len);
+	struct pb_mcache_entry *m = pb_mcache_find(c, hash, msg, len);
+	if (m) {
+		c->replays++;
+		pb_table_changed(t, pb_replay(t, p, x, m, now_ns, h), now_ns);
+		return m->n_wd + m->n_ann;
+	}
+	if (len < 23)
+		return -1;
+	const uint8_t *end = msg + len, *wd = msg + 21;
+	uint16_t wlen = get_u16(msg + 19);
+	if ((size_t)wlen + 23 > len)
+		return -1;
+	uint16_t alen = get_u16(wd + wlen);
+	const uint8_t *attrs = wd + wlen + 2, *nlri = attrs + alen;
+	if (nlri > end || (alen == 0) != (nlri == end))
+		return -1; /* NLRI without attributes, or an MP-only or End-of-RIB UPDATE */
+	static const struct pb_vcache_entry none = { 0 };
+	const struct pb_vcache_entry *e = &none;
+	if (alen && !(e = pb_vcache_find(c, attrs, alen))) {
+		c->misses++;
+		return -1;
+	}
+	if (!pb_v4_list_ok(wd, wd + wlen) || !pb_v4_list_ok(nlri, end))
+		return -1;
+	c->hits++;
+	uint32_t routes[BGP_EXT_MAX_LEN / 2], n_wd, n_ann;
+	if (pb_parse_routes(p, e, wd, wd + wlen, nlri, end, routes, &n_wd, &n_ann)) {
+		m = pb_mcache_set(c, hash);
+		m += pb_victim(c, !m[0].len, !m[1].len, !m[2].len, !m[3].len);
+		pb_mcache_store(m, hash, msg, len, routes, n_wd, n_ann, (uint16_t)(e->epoch + 1));
+		pb_table_changed(t, pb_replay(t, p, x, m, now_ns, h), now_ns);
+		return n_wd + n_ann;
+	}
+	uint32_t changed = pb_apply_each(t, p, x, e, wd, wd + wlen, nlri, end, now_ns, h);
+	pb_table_changed(t, changed, now_ns);
+	return 0;
+}
+
+void pb_vcache_free(struct pb_vcache *c)
+{
+	for (unsigned i = 0; i < PB_MCACHE_N; i++)
+		free(c->m[i].msg);
+	free(c);
+}
+
+void pb_vcache_learn(struct pb_vcache *c, struct pb_table *t, const struct pb_plan *p,
+                     const uint8_t *msg, size_t len, const struct msg_update *u)
+{
+	if (u->action != MSG_OK || !u->attrs || !u->nlri.n || u->mp_reach.present || len < 23)
+		return;
+	uint16_t wlen = get_u16(msg + 19);
+	if ((size_t)wlen + 23 > len)
+		return;
+	uint16_t alen = get_u16(msg + 21 + wlen);
+	const uint8_t *attrs = msg + 23 + wlen;
+	if (alen == 0 || alen > PB_VCACHE_BYTES || attrs + alen > msg + len)
+		return;
+	int64_t r = pb_route_of(p, &u->nlri.v[0]);
+	if (r < 0)
+		return;
+	int64_t epoch = pb_table_verify(t, p, (uint32_t)r, u->attrs);
+	if (epoch < 0)
+		return; /* wrong attributes are never cached: each such UPDATE is decoded */
+	uint64_t hash = XXH3_64bits(attrs, alen);
+	struct pb_vcache_entry *e = pb_vcache_set(c, hash);
+	e += pb_victim(c, !e[0].len, !e[1].len, !e[2].len, !e[3].len);
+	e->hash = hash;
+	e->len = alen;
+	e->f = pb_route_owner(p, (uint32_t)r);
+	e->s = (uint16_t)pb_route_set(p, (uint32_t)r);
+	e->epoch = (uint32_t)epoch;
+	memcpy(e->bytes, attrs, alen);
 }
 
 static void pb_example(uint64_t *count, struct prefix *ex, uint32_t *exl, const struct prefix *pfx,

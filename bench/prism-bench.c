@@ -43,6 +43,7 @@ enum {
 	OPT_REPLAY,
 	OPT_LISTEN,
 	OPT_ROUTER_ID,
+	OPT_STUCK,
 };
 
 static const struct option pb_options[] = {
@@ -82,6 +83,7 @@ static const struct option pb_options[] = {
 	{ "replay", no_argument, NULL, OPT_REPLAY },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "router-id", required_argument, NULL, OPT_ROUTER_ID },
+	{ "stuck", required_argument, NULL, OPT_STUCK },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -123,6 +125,9 @@ static const char pb_usage[] =
         "      --flap-interval S    flap: one random peer drops this often (1)\n"
         "      --flap-down S        ... and stays down this long (1)\n"
         "      --seed N             for flap's random choices\n"
+        "      --stuck N            the last N listeners (listen-only peers) stop reading once\n"
+        "                           up; they are left out of verification, the rest must\n"
+        "                           converge as usual\n"
         "      --pid PID            the reflector's process, for CPU and peak RSS (repeatable;\n"
         "                           descendants count too)\n"
         "      --json FILE          write the result as JSON ('-': stdout)\n"
@@ -363,6 +368,9 @@ static void pb_apply_run_opt(struct pb_cfg *c, int opt, const char *arg)
 	case OPT_SEED:
 		c->seed = (uint32_t)pb_ulong(arg, 0, UINT32_MAX, "bad --seed");
 		break;
+	case OPT_STUCK:
+		c->stuck = (uint32_t)pb_ulong(arg, 0, 1000000, "bad --stuck");
+		break;
 	default:
 		break;
 	}
@@ -436,6 +444,10 @@ static void pb_check_cfg(struct pb_cfg *c)
 	if (!c->replay && c->plan.v6_transport != (c->target.ss_family == AF_INET6))
 		pb_die_usage("an IPv6 --source needs an IPv6 --target, and the other way round",
 		             "");
+	if (c->stuck && c->stuck >= pb_n_listeners(&c->plan))
+		pb_die_usage("--stuck must leave at least one listener that reads", "");
+	if (c->stuck && !c->plan.n_feeders)
+		pb_die_usage("--stuck needs listen-only peers: give --feeders", "");
 	if (c->threads > c->plan.n_peers && !c->replay)
 		c->threads = c->plan.n_peers;
 }

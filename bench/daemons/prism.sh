@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# prismd as a route reflector for prism-bench (see docs/benchmarks.md, "Reflector
+# comparison"). prismd stays in the foreground, logs to stderr and stops on SIGTERM.
+#
+#   prism.sh start DIR PORT MAXPEERS   config and log go into DIR; prints prismd's PID once
+#                                      it listens on 127.0.0.1:PORT
+#   prism.sh stop DIR                  TERM by the PID in DIR/daemon.pid, bounded wait, KILL
+#   prism.sh version                   one line: the daemon's version
+#   prism.sh check                     exit 0 when a prismd binary is there
+#
+# The binary: $PRISMD when set, else build/prismd, else build/core/prismd (relative to the
+# repository). `check` fails while there is none, so the comparison leaves prism out.
+#
+# The config (docs/configuration.md): router ID and cluster ID 127.0.0.1, AS 64512, one peer
+# range 127.0.0.0/8 of iBGP route-reflector clients with max-peers MAXPEERS, worker threads
+# as many as there are CPUs. prismd never touches the kernel's routes.
+set -euo pipefail
+
+NAME=prism
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+die() {
+	printf '%s.sh: %s\n' "$NAME" "$*" >&2
+	exit 1
+}
+
+# The prismd binary, or nothing when there is none.
+prismd_bin() {
+	local b
+	if [ -n "${PRISMD:-}" ]; then
+		[ -x "$PRISMD" ] && printf '%s\n' "$PRISMD"
+		return 0
+	fi
+	for b in "$ROOT/build/prismd" "$ROOT/build/core/prismd"; do
+		if [ -f "$b" ] && [ -x "$b" ]; then
+			printf '%s\n' "$b"
+			return 0
+		fi
+	done
+}
+
+# ---- the same helpers in every bench/daemons/*.sh (each script stands alone) ----
+
+# True while PID is a live process (a zombie counts as gone).
+pid_alive() {
+	local state
+	[ -r "/proc/$1/stat" ] || return 1
+	state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# True when something listens on TCP 127.0.0.1:PORT.
+port_listening() {
+	ss -Hltn "sport = :$1" 2>/dev/null | awk '{print $4}' | grep -qx "127.0.0.1:$1"
+}
+
+# True when anything at all listens on the port, on any address.
+port_busy() {
+	[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]
+}
+
+# wait_listening PID PORT LOG: until PID listens on the port (at most 30 s). On failure it
+# shows the log's tail and returns 1, leaving the process to the caller.
+wait_listening() {
+	local pid=$1 port=$2 log=$3 i
+	for ((i = 0; i < 300; i++)); do
+		if ! pid_alive "$pid"; then
+			tail -n 20 "$log" >&2 2>/dev/null || true
+			printf '%s.sh: the daemon (PID %s) exited before it listened on port %s\n' \
+				"$NAME" "$pid" "$port" >&2
+			return 1
+		fi
+		if port_listening "$port"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	tail -n 20 "$log" >&2 2>/dev/null || true
+	printf '%s.sh: the daemon (PID %s) did not listen on 127.0.0.1:%s within 30 s\n' \
+		"$NAME" "$pid" "$port" >&2
+	return 1
+}
+
+# stop_dir DIR: stops the process in DIR/daemon.pid if its command line names DIR (so a
+# recycled PID is never signalled): TERM, up to 15 s, then KILL, up to 5 s more.
+stop_dir() {
+	local dir=$1 pid i
+	[ -f "$dir/daemon.pid" ] || return 0
+	pid=$(cat "$dir/daemon.pid")
+	[[ "$pid" =~ ^[0-9]+$ ]] || die "bad PID file $dir/daemon.pid"
+	if ! pid_alive "$pid" || ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir"; then
+		rm -f "$dir/daemon.pid"
+		return 0
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 150; i++)); do
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	if pid_alive "$pid"; then
+		printf '%s.sh: PID %s ignored TERM for 15 s; sending KILL\n' "$NAME" "$pid" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			pid_alive "$pid" || break
+			sleep 0.1
+		done
+	fi
+	pid_alive "$pid" && die "PID $pid is still running"
+	rm -f "$dir/daemon.pid"
+}
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+# start_args DIR PORT MAXPEERS: checks the arguments and the port.
+start_args() {
+	[ "$#" -eq 3 ] || die "usage: $NAME.sh start DIR PORT MAXPEERS"
+	[ -d "$1" ] || die "no such folder: $1"
+	if ! is_uint "$2" || [ "$2" -lt 1 ] || [ "$2" -gt 65535 ]; then
+		die "bad port: $2"
+	fi
+	if ! is_uint "$3" || [ "$3" -lt 1 ]; then
+		die "bad peer count: $3"
+	fi
+	if port_busy "$2"; then
+		die "something already listens on port $2"
+	fi
+}
+
+# started DIR PID PORT LOG: records the PID, waits until it listens and prints it; stops it
+# again when it does not come up.
+started() {
+	local dir=$1 pid=$2 port=$3 log=$4
+	echo "$pid" >"$dir/daemon.pid"
+	if ! wait_listening "$pid" "$port" "$log"; then
+		stop_dir "$dir"
+		die "could not start; see $dir"
+	fi
+	echo "$pid"
+}
+
+cmd_stop() {
+	[ "$#" -eq 1 ] || die "usage: $NAME.sh stop DIR"
+	[ -d "$1" ] || return 0
+	stop_dir "$(cd "$1" && pwd)"
+}
+
+main() {
+	local cmd=${1:-}
+	if [ "$#" -gt 0 ]; then
+		shift
+	fi
+	case "$cmd" in
+	start) cmd_start "$@" ;;
+	stop) cmd_stop "$@" ;;
+	version) cmd_version ;;
+	check) cmd_check ;;
+	*) die "usage: $NAME.sh start DIR PORT MAXPEERS | stop DIR | version | check" ;;
+	esac
+}
+
+# ---- prismd ----
+
+write_config() {
+	local dir=$1 port=$2 maxpeers=$3
+	cat >"$dir/prismd.yaml" <<EOT
+# prism-bench comparison: prismd route reflector for up to $maxpeers clients
+router-id: 127.0.0.1
+asn: 64512
+cluster-id: 127.0.0.1
+listen: ["127.0.0.1:$port"]
+threads: auto
+peer-ranges:
+  - name: bench
+    prefix: 127.0.0.0/8
+    asn: 64512
+    rr-client: true
+    max-peers: $maxpeers
+EOT
+}
+
+cmd_start() {
+	start_args "$@"
+	local dir port maxpeers pid bin
+	dir=$(cd "$1" && pwd) port=$2 maxpeers=$3
+	bin=$(prismd_bin)
+	[ -n "$bin" ] || die "no prismd binary (set PRISMD, or build build/prismd)"
+	write_config "$dir" "$port" "$maxpeers"
+	# Validate first where this prismd can (`--check`, in its usage text).
+	if timeout 5 "$bin" --help 2>&1 </dev/null | grep -q -- --check; then
+		timeout 30 "$bin" --check -c "$dir/prismd.yaml" </dev/null >"$dir/check.log" 2>&1 ||
+			{ cat "$dir/check.log" >&2; die "prismd --check rejects $dir/prismd.yaml"; }
+	fi
+	"$bin" -c "$dir/prismd.yaml" </dev/null >"$dir/stderr.log" 2>&1 &
+	pid=$!
+	started "$dir" "$pid" "$port" "$dir/stderr.log"
+}
+
+cmd_version() {
+	local bin v
+	bin=$(prismd_bin)
+	[ -n "$bin" ] || die "no prismd binary"
+	# Bounded, in case a prismd that does not know --version starts serving instead.
+	if ! v=$(timeout 5 "$bin" --version </dev/null 2>/dev/null) || [ -z "$v" ]; then
+		v="prismd $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+	fi
+	v=${v%%$'\n'*}
+	printf '%s\n' "$v"
+}
+
+cmd_check() { [ -n "$(prismd_bin)" ]; }
+
+main "$@"
