@@ -114,8 +114,11 @@ struct worker {
 	uint8_t *rbuf;
 	size_t rbuf_cap;
 	struct d_rib_in_msg **rib_out; /* per shard, the batch being filled */
-	/* RIB: changes made by this worker's shards since the last flush */
+	/* RIB: changes made by this worker's shards since the last flush, and sources whose
+	 * paths go at the next flush */
 	struct rib_changes changes;
+	struct rib_source **drops;
+	unsigned n_drops, cap_drops;
 	/* neighbors and sessions */
 	struct nbr *nbrs;
 	struct nbr_map *dyn; /* dynamic neighbors by address */
@@ -183,6 +186,7 @@ void ingress_drop_source(struct worker *w, struct rib_source *src);
 /* Handlers for the RIB messages, on the shard owner. */
 void rib_handle_in(struct worker *w, struct d_rib_in_msg *m);
 void rib_handle_drop(struct worker *w, struct d_rib_drop_msg *m);
+void rib_flush_drops(struct worker *w);
 /* Sends the changes this worker's shards made to every group owner. */
 void rib_flush_changes(struct worker *w);
 void rib_handle_changes(struct worker *w, struct d_changes_msg *m);

@@ -60,6 +60,8 @@ static const struct attr *ingress_out(struct sess *s, const struct attr *in)
 	return out;
 }
 
+enum { INGRESS_CHANGES_EARLY = 4096 };
+
 /* ---- batches per shard ---- */
 
 static void ingress_post(struct worker *w, unsigned shard)
@@ -173,17 +175,44 @@ void rib_handle_in(struct worker *w, struct d_rib_in_msg *m)
 	rib_shard_apply(s, m->v, m->n, &w->changes);
 	rib_shard_flush(s);
 	free(m);
+	/* Under a flood, pass changes on as they pile up rather than at the end of the loop
+	 * iteration: it keeps the batches, and the memory they hold, small. */
+	if (w->changes.n >= INGRESS_CHANGES_EARLY)
+		rib_flush_changes(w);
 }
 
+/* Drops are gathered and done at the flush, all at once: when a thousand sessions go down
+ * together, each shard is walked once, not a thousand times. */
 void rib_handle_drop(struct worker *w, struct d_rib_drop_msg *m)
 {
+	if (w->n_drops == w->cap_drops) {
+		unsigned cap = w->cap_drops ? w->cap_drops * 2 : 64;
+		struct rib_source **v = realloc(w->drops, sizeof(*v) * cap);
+		if (!v)
+			log_die("no memory for %u drops", cap);
+		w->drops = v;
+		w->cap_drops = cap;
+	}
+	w->drops[w->n_drops++] = m->src;
+	free(m);
+}
+
+void rib_flush_drops(struct worker *w)
+{
 	struct daemon *d = w->d;
+	if (!w->n_drops)
+		return;
+	struct rib_source **gone = malloc(sizeof(*gone) * w->n_drops);
+	if (!gone)
+		log_die("no memory for %u drops", w->n_drops);
 	for (unsigned s = w->id; s < d->n_shards; s += d->n_workers) {
-		if (rib_shard_drop_source(d->shards[s], m->src, &w->changes))
-			call_rcu(&m->src->rcu, rib_source_free_rcu);
+		unsigned n = rib_shard_drop(d->shards[s], w->drops, w->n_drops, &w->changes, gone);
+		for (unsigned i = 0; i < n; i++)
+			call_rcu(&gone[i]->rcu, rib_source_free_rcu);
 		rib_shard_flush(d->shards[s]);
 	}
-	free(m);
+	free(gone);
+	w->n_drops = 0;
 }
 
 void rib_flush_changes(struct worker *w)

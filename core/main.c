@@ -14,6 +14,12 @@
 #include "core/updgrp.h"
 #include "io/listen.h"
 
+/* jemalloc reads this at start. Freed pages go back to the system within a second, by
+ * jemalloc's background thread, instead of the default ten: a reflector's memory comes in
+ * bursts (a table dump, a restart storm), and peak RSS is what operators size for. */
+extern const char *malloc_conf;
+const char *malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+
 static const char prismd_usage[] =
         "usage: prismd [-c FILE] [--check] [--debug]\n"
         "\n"

@@ -14,6 +14,7 @@ enum {
 	UPDGRP_BLOCK_EXT = 256 * 1024,
 	UPDGRP_DUMP_FRESH_MIN = 64 * 1024, /* stream growth under which a dump is reused */
 	UPDGRP_DUMP_FRESH_NS = 10,         /* seconds */
+	UPDGRP_PENDING_EARLY = 16384,
 };
 
 /* ---- keys ---- */
@@ -448,6 +449,9 @@ void updgrp_handle_changes(struct worker *w, const struct rib_changes *ch)
 				continue;
 			updgrp_pending_put(g, &c->pfx, updgrp_export(g, c));
 		}
+		/* A flood is encoded as it comes, in chunks, so pending stays small. */
+		if (g->pend.n >= UPDGRP_PENDING_EARLY && updgrp_encode_pending(g))
+			updgrp_notify(g);
 	}
 }
 

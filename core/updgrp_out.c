@@ -14,6 +14,8 @@
 #include "core/reflect.h"
 #include "core/updgrp_int.h"
 
+enum { UPDGRP_PENDING_KEEP = 32768 };
+
 /* ---- blocks ---- */
 
 struct updgrp_block *updgrp_block_new(size_t cap, uint64_t pos, bool dump)
@@ -130,12 +132,17 @@ void updgrp_pending_put(struct updgrp *g, const struct prefix *pfx, const struct
 	p->slot[h] = p->n;
 }
 
+/* After a big burst the arrays go: most of the time only a few changes are pending. */
 static void updgrp_pending_clear(struct updgrp_pending *p, struct attr_table *t)
 {
 	for (uint32_t i = 0; i < p->n; i++)
 		if (p->v[i].attrs)
 			attr_unref(t, p->v[i].attrs);
 	p->n = 0;
+	if (p->cap > UPDGRP_PENDING_KEEP) {
+		updgrp_pending_free(p, t);
+		return;
+	}
 	if (p->slot)
 		memset(p->slot, 0, sizeof(*p->slot) * p->n_slots);
 }

@@ -99,6 +99,7 @@ static void worker_wake_cb(struct ev_loop *loop, ev_async *a, int revents)
 static void worker_flush(struct worker *w)
 {
 	ingress_flush(w);
+	rib_flush_drops(w);
 	rib_flush_changes(w);
 	updgrp_flush(w);
 	sess_reap(w);
@@ -205,6 +206,7 @@ void worker_free(struct worker *w)
 	msg_scratch_free(w->scratch);
 	free(w->rbuf);
 	free(w->rib_out);
+	free(w->drops);
 	free(w->ready);
 	free(w->listen_fd);
 	free(w->listen_w);

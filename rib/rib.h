@@ -1,12 +1,11 @@
 /* The RIB: prefixes split into shards by a hash of the prefix, each shard written by exactly
  * one worker thread and read by others under RCU.
  *
- * A shard is a cds_lfht of struct rib_prefix. A prefix holds its paths inline, best first;
- * adding or removing a path replaces the whole entry (cds_lfht_replace) and frees the old one
- * after a grace period, while changing a path's attributes stores the new pointers in place.
- * A reader under rcu_read_lock() therefore always sees a whole entry, and every pointer in it
- * stays valid until it unlocks. Freed entries are batched into one call_rcu per flush, so no
- * entry carries an rcu_head.
+ * A shard is a table of struct rib_prefix (rib/rib_table.h). A prefix holds its paths inline,
+ * best first; every change builds a new entry and swaps it in, and the old one is freed
+ * after a grace period. A reader under rcu_read_lock() therefore always sees a whole entry,
+ * and every pointer in it stays valid until it unlocks. Freed entries are batched into one
+ * call_rcu per flush, so no entry carries an rcu_head.
  *
  * rib_decide.c holds the decision process: RFC 4271 9.1.2.2 with RFC 4456 section 9. */
 #ifndef PRISM_RIB_RIB_H
@@ -17,9 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "core/rcu.h" /* before rculfhash.h: it selects the flavour */
-
-#include <urcu/rculfhash.h>
+#include "core/rcu.h"
 
 #include "core/attr.h"
 #include "core/prefix.h"
@@ -62,10 +59,9 @@ struct rib_path {
 	uint32_t path_id; /* ADD-PATH identifier from the source, 0 without ADD-PATH */
 };
 
-/* 56 octets for an IPv4 prefix with one path (a 64-octet jemalloc class). An IPv6 address
+/* 40 octets for an IPv4 prefix with one path (a 48-octet jemalloc class). An IPv6 address
  * does not fit the header and follows the paths. */
 struct rib_prefix {
-	struct cds_lfht_node node;
 	uint16_t n_paths;
 	uint8_t afi, len;
 	uint8_t addr4[4];        /* IPv4 only */
@@ -144,13 +140,15 @@ void rib_shard_free(struct rib_shard *s);
 /* Applies changes in order; best-path changes are appended to out. */
 void rib_shard_apply(struct rib_shard *s, const struct rib_in *in, uint32_t n,
                      struct rib_changes *out);
-/* Removes every path from src (its session went down). Returns true when src has no paths
- * left in any shard and must be freed by the caller (with call_rcu). */
-bool rib_shard_drop_source(struct rib_shard *s, struct rib_source *src, struct rib_changes *out);
+/* Removes every path from the n sources (their sessions went down), in one walk. The
+ * sources that no shard holds paths from any more are put in gone[] (room for n), and the
+ * caller frees them with call_rcu. Returns how many. */
+unsigned rib_shard_drop(struct rib_shard *s, struct rib_source **srcs, unsigned n,
+                        struct rib_changes *out, struct rib_source **gone);
 /* Frees what replaced entries left behind, after a grace period. Call after each batch. */
 void rib_shard_flush(struct rib_shard *s);
 
-/* Calls fn for every prefix's best path, under the caller's rcu_read_lock(). */
+/* Calls fn for every prefix, under the caller's rcu_read_lock(). */
 typedef void (*rib_walk_fn)(const struct rib_prefix *p, void *arg);
 void rib_shard_walk(struct rib_shard *s, rib_walk_fn fn, void *arg);
 /* The entry for pfx, under the caller's rcu_read_lock(); NULL when absent. */

@@ -1,4 +1,4 @@
-/* One RIB shard: its prefixes in a cds_lfht, written by its owner thread only. Entries are
+/* One RIB shard: its prefixes in a rib_table, written by its owner thread only. Entries are
  * copy-on-write: every change builds a new entry, swaps it in, and queues the old one to be
  * freed after a grace period, so readers never see a half-made entry. */
 #include <stdio.h>
@@ -9,14 +9,15 @@
 
 #include "core/bgp.h"
 #include "rib/rib.h"
+#include "rib/rib_table.h"
 
-enum { RIB_HT_MIN = 1024, RIB_GARBAGE_MIN = 256 };
+enum { RIB_GARBAGE_MIN = 256 };
 
 struct rib_shard {
 	unsigned index;
 	uint32_t local_as;
 	struct attr_table *attrs;
-	struct cds_lfht *ht;
+	struct rib_table t;
 	void **garbage; /* entries to free after a grace period */
 	uint32_t n_garbage, cap_garbage;
 	/* relaxed atomics, read by the API */
@@ -52,27 +53,40 @@ void rib_source_free_rcu(struct rcu_head *head)
 
 /* ---- keys ---- */
 
-static size_t rib_addr_len(uint8_t afi) { return afi == AFI_IPV6 ? 16 : 4; }
+static size_t rib_addr_len(uint8_t afi)
+{
+	return afi == AFI_IPV6 ? 16 : 4;
+}
+
+static uint64_t rib_hash_key(uint8_t afi, uint8_t len, const uint8_t *addr)
+{
+	uint8_t key[18];
+	size_t n = rib_addr_len(afi);
+	key[0] = afi;
+	key[1] = len;
+	memcpy(key + 2, addr, n);
+	return XXH3_64bits(key, 2 + n);
+}
 
 static uint64_t rib_hash(const struct prefix *p)
 {
-	uint8_t key[18];
-	size_t n = rib_addr_len(p->afi);
-	key[0] = p->afi;
-	key[1] = p->len;
-	memcpy(key + 2, p->addr, n);
-	return XXH3_64bits(key, 2 + n);
+	return rib_hash_key(p->afi, p->len, p->addr);
 }
 
 unsigned rib_shard_of(const struct prefix *pfx, unsigned n_shards)
 {
-	/* The top bits: cds_lfht buckets use the low ones. */
+	/* The top bits: the table uses the low ones. */
 	return (unsigned)(rib_hash(pfx) >> 40) & (n_shards - 1);
 }
 
 static const uint8_t *rib_prefix_addr(const struct rib_prefix *p)
 {
 	return p->afi == AFI_IPV6 ? (const uint8_t *)&p->paths[p->n_paths] : p->addr4;
+}
+
+static uint64_t rib_entry_hash(const struct rib_prefix *p)
+{
+	return rib_hash_key(p->afi, p->len, rib_prefix_addr(p));
 }
 
 void rib_prefix_get(const struct rib_prefix *p, struct prefix *out)
@@ -83,10 +97,8 @@ void rib_prefix_get(const struct rib_prefix *p, struct prefix *out)
 	memcpy(out->addr, rib_prefix_addr(p), rib_addr_len(p->afi));
 }
 
-static int rib_match(struct cds_lfht_node *node, const void *key)
+static bool rib_match(const struct rib_prefix *p, const struct prefix *k)
 {
-	const struct rib_prefix *p = caa_container_of(node, struct rib_prefix, node);
-	const struct prefix *k = key;
 	return p->afi == k->afi && p->len == k->len &&
 	       memcmp(rib_prefix_addr(p), k->addr, rib_addr_len(k->afi)) == 0;
 }
@@ -101,7 +113,6 @@ static struct rib_prefix *rib_entry_alloc(const struct prefix *pfx, unsigned n_p
 		fprintf(stderr, "rib: out of memory\n");
 		abort();
 	}
-	cds_lfht_node_init(&p->node);
 	p->n_paths = (uint16_t)n_paths;
 	p->afi = pfx->afi;
 	p->len = pfx->len;
@@ -146,6 +157,12 @@ void rib_shard_flush(struct rib_shard *s)
 	memcpy(g->ptr, s->garbage, sizeof(void *) * s->n_garbage);
 	s->n_garbage = 0;
 	call_rcu(&g->rcu, rib_garbage_free_rcu);
+	/* after a burst, let the array go */
+	if (s->cap_garbage > 4 * RIB_GARBAGE_MIN) {
+		free(s->garbage);
+		s->garbage = NULL;
+		s->cap_garbage = 0;
+	}
 }
 
 /* ---- changes ---- */
@@ -212,12 +229,7 @@ struct rib_shard *rib_shard_new(unsigned index, uint32_t local_as, struct attr_t
 	s->index = index;
 	s->local_as = local_as;
 	s->attrs = attrs;
-	s->ht = cds_lfht_new(PRISM_LFHT_MIN(RIB_HT_MIN), PRISM_LFHT_MIN(RIB_HT_MIN), 0,
-	                     PRISM_LFHT_FLAGS | CDS_LFHT_ACCOUNTING, NULL);
-	if (!s->ht) {
-		free(s);
-		return NULL;
-	}
+	rib_table_init(&s->t);
 	return s;
 }
 
@@ -228,36 +240,28 @@ static void rib_path_release(struct rib_shard *s, const struct rib_path *p)
 	p->src->paths_in[s->index]--;
 }
 
+static void rib_free_entry_cb(struct rib_prefix *p, void *arg)
+{
+	struct rib_shard *s = arg;
+	for (unsigned i = 0; i < p->n_paths; i++) {
+		attr_unref(s->attrs, p->paths[i].attrs);
+		attr_unref(s->attrs, p->paths[i].out);
+	}
+	rib_garbage_add(s, p);
+}
+
 void rib_shard_free(struct rib_shard *s)
 {
-	struct cds_lfht_iter it;
-	struct rib_prefix *p;
-
-	prism_rcu_read_lock();
-	cds_lfht_for_each_entry (s->ht, &it, p, node) {
-		cds_lfht_del(s->ht, &p->node);
-		for (unsigned i = 0; i < p->n_paths; i++) {
-			attr_unref(s->attrs, p->paths[i].attrs);
-			attr_unref(s->attrs, p->paths[i].out);
-		}
-		rib_garbage_add(s, p);
-	}
-	prism_rcu_read_unlock();
+	rib_table_walk(&s->t, rib_free_entry_cb, s);
 	rib_shard_flush(s);
-	cds_lfht_destroy(s->ht, NULL);
+	rib_table_destroy(&s->t);
 	free(s->garbage);
 	free(s);
 }
 
 static struct rib_prefix *rib_find(struct rib_shard *s, const struct prefix *pfx, uint64_t h)
 {
-	struct cds_lfht_iter it;
-	cds_lfht_lookup(s->ht, h, rib_match, pfx, &it);
-	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
-	if (!n)
-		return NULL;
-	prism_rcu_subscribe(n);
-	return caa_container_of(n, struct rib_prefix, node);
+	return rib_table_lookup(&s->t, pfx, h, rib_match);
 }
 
 static int rib_find_path(const struct rib_prefix *p, const struct rib_source *src, uint32_t id)
@@ -292,21 +296,17 @@ static void rib_emit(struct rib_shard *s, const struct prefix *pfx, const struct
 static void rib_commit(struct rib_shard *s, const struct prefix *pfx, uint64_t h,
                        struct rib_prefix *old, struct rib_prefix *new, struct rib_changes *out)
 {
-	if (new)
-		prism_rcu_publish(new);
 	if (old && new)
-		cds_lfht_replace(s->ht, &(struct cds_lfht_iter){ .node = &old->node }, h, rib_match,
-		                 pfx, &new->node);
+		rib_table_replace(&s->t, old, new, h, rib_match, pfx);
 	else if (new)
-		cds_lfht_add(s->ht, h, &new->node);
+		rib_table_insert(&s->t, new, h, rib_entry_hash);
 	else if (old)
-		cds_lfht_del(s->ht, &old->node);
+		rib_table_delete(&s->t, old, h, rib_match, pfx, rib_entry_hash);
 	if (old)
 		rib_garbage_add(s, old);
 	int delta = (new ? 1 : 0) - (old ? 1 : 0);
 	RIB_STAT_ADD(s->prefixes, (uint64_t)(int64_t)delta);
-	const struct rib_path *was = old ? &old->paths[0] : NULL,
-	                      *now = new ? &new->paths[0] : NULL;
+	const struct rib_path *was = old ? &old->paths[0] : NULL, *now = new ? &new->paths[0] : NULL;
 	if (!was && !now)
 		return;
 	if (was && now && rib_same_best(was, now))
@@ -314,24 +314,31 @@ static void rib_commit(struct rib_shard *s, const struct prefix *pfx, uint64_t h
 	rib_emit(s, pfx, now, out);
 }
 
-static void rib_withdraw(struct rib_shard *s, const struct rib_in *in, uint64_t h,
-                         struct rib_changes *out)
+/* Removes path i of old; old stays valid (it goes to the garbage). */
+static void rib_remove_path(struct rib_shard *s, struct rib_prefix *old, unsigned i,
+                            const struct prefix *pfx, uint64_t h, struct rib_changes *out)
 {
-	struct rib_prefix *old = rib_find(s, &in->pfx, h), *new = NULL;
-	int i = old ? rib_find_path(old, in->src, in->pfx.path_id) : -1;
-	if (i < 0)
-		return;
+	struct rib_prefix *new = NULL;
 	if (old->n_paths > 1) {
-		new = rib_entry_alloc(&in->pfx, old->n_paths - 1u);
+		new = rib_entry_alloc(pfx, old->n_paths - 1u);
 		unsigned k = 0;
 		for (unsigned j = 0; j < old->n_paths; j++)
-			if (j != (unsigned)i)
+			if (j != i)
 				new->paths[k++] = old->paths[j];
 		rib_order(s, new);
 	}
 	rib_path_release(s, &old->paths[i]);
 	RIB_STAT_ADD(s->paths, (uint64_t)-1);
-	rib_commit(s, &in->pfx, h, old, new, out);
+	rib_commit(s, pfx, h, old, new, out);
+}
+
+static void rib_withdraw(struct rib_shard *s, const struct rib_in *in, uint64_t h,
+                         struct rib_changes *out)
+{
+	struct rib_prefix *old = rib_find(s, &in->pfx, h);
+	int i = old ? rib_find_path(old, in->src, in->pfx.path_id) : -1;
+	if (i >= 0)
+		rib_remove_path(s, old, (unsigned)i, &in->pfx, h, out);
 }
 
 static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t h,
@@ -339,9 +346,8 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 {
 	struct rib_prefix *old = rib_find(s, &in->pfx, h);
 	int i = old ? rib_find_path(old, in->src, in->pfx.path_id) : -1;
-	struct rib_path path = {
-		.attrs = in->attrs, .out = in->out, .src = in->src, .path_id = in->pfx.path_id
-	};
+	struct rib_path path = { .attrs = in->attrs, .out = in->out, .src = in->src,
+		                 .path_id = in->pfx.path_id };
 
 	if (i >= 0 && old->paths[i].attrs == in->attrs && old->paths[i].out == in->out) {
 		/* the same route again: nothing changes */
@@ -368,7 +374,6 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 void rib_shard_apply(struct rib_shard *s, const struct rib_in *in, uint32_t n,
                      struct rib_changes *out)
 {
-	prism_rcu_read_lock();
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t h = rib_hash(&in[k].pfx);
 		if (in[k].attrs)
@@ -376,45 +381,99 @@ void rib_shard_apply(struct rib_shard *s, const struct rib_in *in, uint32_t n,
 		else
 			rib_withdraw(s, &in[k], h, out);
 	}
-	prism_rcu_read_unlock();
 	RIB_STAT_ADD(s->applied, n);
 }
 
-bool rib_shard_drop_source(struct rib_shard *s, struct rib_source *src, struct rib_changes *out)
+/* ---- dropping every path of some sources at once ---- */
+
+static int rib_ptr_cmp(const void *a, const void *b)
 {
-	if (src->paths_in[s->index]) {
-		struct cds_lfht_iter it;
-		struct rib_prefix *p;
-		prism_rcu_read_lock();
-		cds_lfht_for_each_entry (s->ht, &it, p, node) {
-			for (unsigned i = 0; i < p->n_paths; i++) {
-				if (p->paths[i].src != src)
-					continue;
-				struct rib_in in = { .src = src,
-					             .pfx.path_id = p->paths[i].path_id };
-				rib_prefix_get(p, &in.pfx);
-				in.pfx.path_id = p->paths[i].path_id;
-				rib_withdraw(s, &in, rib_hash(&in.pfx), out);
-				break; /* p may be gone; a source has one path per id, and ids are rare */
-			}
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct rib_drop {
+	struct rib_shard *s;
+	struct rib_source **srcs; /* sorted */
+	unsigned n;
+	struct rib_changes *out;
+};
+
+static bool rib_drop_has(const struct rib_drop *d, const struct rib_source *src)
+{
+	return bsearch(&src, d->srcs, d->n, sizeof(*d->srcs), rib_ptr_cmp) != NULL;
+}
+
+/* One entry: every path from a dropped source goes, in one replacement. */
+static void rib_drop_entry(struct rib_prefix *p, void *arg)
+{
+	struct rib_drop *d = arg;
+	struct rib_shard *s = d->s;
+	unsigned keep = 0;
+	for (unsigned i = 0; i < p->n_paths; i++)
+		keep += !rib_drop_has(d, p->paths[i].src);
+	if (keep == p->n_paths)
+		return;
+	struct prefix pfx;
+	rib_prefix_get(p, &pfx);
+	uint64_t h = rib_hash(&pfx);
+	struct rib_prefix *new = keep ? rib_entry_alloc(&pfx, keep) : NULL;
+	unsigned k = 0;
+	for (unsigned i = 0; i < p->n_paths; i++) {
+		if (!rib_drop_has(d, p->paths[i].src)) {
+			new->paths[k++] = p->paths[i];
+			continue;
 		}
+		rib_path_release(s, &p->paths[i]);
+		RIB_STAT_ADD(s->paths, (uint64_t)-1);
+	}
+	if (new)
+		rib_order(s, new);
+	rib_commit(s, &pfx, h, p, new, d->out);
+}
+
+unsigned rib_shard_drop(struct rib_shard *s, struct rib_source **srcs, unsigned n,
+                        struct rib_changes *out, struct rib_source **gone)
+{
+	struct rib_source *stack[64], **with = n <= 64 ? stack : malloc(sizeof(*with) * n);
+	unsigned n_with = 0, n_gone = 0;
+	if (!with)
+		abort();
+	for (unsigned i = 0; i < n; i++)
+		if (srcs[i]->paths_in[s->index])
+			with[n_with++] = srcs[i];
+	if (n_with) {
+		qsort(with, n_with, sizeof(*with), rib_ptr_cmp);
+		struct rib_drop d = { .s = s, .srcs = with, .n = n_with, .out = out };
+		/* The walk reads the slot array it started on, which a shrink may retire: held
+		 * under RCU like any reader. */
+		prism_rcu_read_lock();
+		rib_table_walk(&s->t, rib_drop_entry, &d);
 		prism_rcu_read_unlock();
 	}
-	/* ADD-PATH sources may have had several paths on one prefix: walk again if any are
-	 * left. */
-	if (src->paths_in[s->index])
-		return rib_shard_drop_source(s, src, out);
-	return __atomic_sub_fetch(&src->shards_left, 1, __ATOMIC_ACQ_REL) == 0;
+	for (unsigned i = 0; i < n; i++)
+		if (__atomic_sub_fetch(&srcs[i]->shards_left, 1, __ATOMIC_ACQ_REL) == 0)
+			gone[n_gone++] = srcs[i];
+	if (with != stack)
+		free(with);
+	return n_gone;
+}
+
+struct rib_walk_arg {
+	rib_walk_fn fn;
+	void *arg;
+};
+
+static void rib_walk_one(struct rib_prefix *p, void *arg)
+{
+	struct rib_walk_arg *w = arg;
+	w->fn(p, w->arg);
 }
 
 void rib_shard_walk(struct rib_shard *s, rib_walk_fn fn, void *arg)
 {
-	struct cds_lfht_iter it;
-	struct rib_prefix *p;
-	cds_lfht_for_each_entry (s->ht, &it, p, node) {
-		prism_rcu_subscribe(p);
-		fn(p, arg);
-	}
+	struct rib_walk_arg w = { .fn = fn, .arg = arg };
+	rib_table_walk(&s->t, rib_walk_one, &w);
 }
 
 const struct rib_prefix *rib_shard_lookup(struct rib_shard *s, const struct prefix *pfx)
