@@ -164,11 +164,15 @@ struct pb_table {
 	uint32_t n_extra;      /* routes held that want[] says are absent */
 	uint32_t n_wrong;      /* routes held with wrong attributes */
 	uint32_t n_own;        /* the listener's own routes sent back to it (RFC 4456 8 allows) */
-	uint32_t n_unknown;    /* announced prefixes outside the universe */
+	uint32_t n_unknown;    /* prefixes outside the universe held now */
 	uint64_t n_errors;     /* UPDATEs with RFC 7606 errors */
 	uint64_t t_correct_ns; /* when n_good last reached n_expect with nothing extra */
 	uint64_t t_change_ns;  /* the last receive that changed the table */
-	struct prefix unknown_ex[PB_MAX_EXAMPLES];
+	/* The prefixes outside the universe, as a set: a reflector may send an old route in a
+	 * dump and withdraw it right after, which is no fault. */
+	struct prefix *unknown;
+	uint8_t *unknown_used; /* 0 free, 1 used, 2 deleted */
+	uint32_t unknown_cap;
 	/* the last expected attribute set computed, reused across a packed UPDATE */
 	uint32_t cache_f, cache_s, cache_epoch;
 	bool cache_v6, cache_ok;

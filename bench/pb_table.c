@@ -58,12 +58,19 @@ int pb_table_init(struct pb_table *t, const struct pb_plan *p, int64_t own_feede
 void pb_table_free(struct pb_table *t)
 {
 	free(t->have);
+	free(t->unknown);
+	free(t->unknown_used);
 	t->have = NULL;
+	t->unknown = NULL;
+	t->unknown_used = NULL;
+	t->unknown_cap = 0;
 }
 
 void pb_table_reset(struct pb_table *t, const struct pb_plan *p, const struct pb_expect *x)
 {
 	memset(t->have, 0, sizeof(*t->have) * t->n_routes);
+	if (t->unknown_cap)
+		memset(t->unknown_used, 0, t->unknown_cap);
 	PB_STORE(t->n_unknown, 0);
 	PB_STORE(t->t_correct_ns, 0);
 	pb_table_recount(t, p, x);
@@ -155,11 +162,76 @@ static void pb_table_changed(struct pb_table *t, uint32_t changed, uint64_t now_
 		PB_STORE(t->t_correct_ns, now_ns);
 }
 
+static uint32_t pb_unknown_hash(const struct prefix *pfx)
+{
+	return (uint32_t)XXH3_64bits(&pfx->afi, 18);
+}
+
+/* The slot of pfx, or of where it would go; -1 when the set has no room. */
+static int64_t pb_unknown_find(const struct pb_table *t, const struct prefix *pfx)
+{
+	int64_t free_slot = -1;
+	if (!t->unknown_cap)
+		return -1;
+	for (uint32_t i = pb_unknown_hash(pfx) & (t->unknown_cap - 1), n = 0; n < t->unknown_cap;
+	     i = (i + 1) & (t->unknown_cap - 1), n++) {
+		if (t->unknown_used[i] == 0)
+			return free_slot >= 0 ? free_slot : (int64_t)i;
+		if (t->unknown_used[i] == 2) {
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (prefix_equal(&t->unknown[i], pfx)) {
+			return i;
+		}
+	}
+	return free_slot;
+}
+
+static void pb_unknown_grow(struct pb_table *t)
+{
+	uint32_t cap = t->unknown_cap ? t->unknown_cap * 2 : 64;
+	struct prefix *old = t->unknown;
+	uint8_t *old_used = t->unknown_used;
+	uint32_t old_cap = t->unknown_cap;
+	t->unknown = calloc(cap, sizeof(*t->unknown));
+	t->unknown_used = calloc(cap, 1);
+	if (!t->unknown || !t->unknown_used)
+		abort();
+	t->unknown_cap = cap;
+	for (uint32_t i = 0; i < old_cap; i++) {
+		if (old_used[i] != 1)
+			continue;
+		int64_t k = pb_unknown_find(t, &old[i]);
+		t->unknown[k] = old[i];
+		t->unknown_used[k] = 1;
+	}
+	free(old);
+	free(old_used);
+}
+
 static void pb_table_unknown(struct pb_table *t, const struct prefix *pfx)
 {
-	if (t->n_unknown < PB_MAX_EXAMPLES)
-		t->unknown_ex[t->n_unknown] = *pfx;
+	struct prefix k = *pfx;
+	k.path_id = 0;
+	if ((t->n_unknown + 1) * 2 > t->unknown_cap)
+		pb_unknown_grow(t);
+	int64_t i = pb_unknown_find(t, &k);
+	if (t->unknown_used[i] == 1)
+		return;
+	t->unknown[i] = k;
+	t->unknown_used[i] = 1;
 	PB_STORE(t->n_unknown, t->n_unknown + 1);
+}
+
+static void pb_table_unknown_gone(struct pb_table *t, const struct prefix *pfx)
+{
+	struct prefix k = *pfx;
+	k.path_id = 0;
+	int64_t i = pb_unknown_find(t, &k);
+	if (i < 0 || t->unknown_used[i] != 1)
+		return;
+	t->unknown_used[i] = 2;
+	PB_STORE(t->n_unknown, t->n_unknown - 1);
 }
 
 struct pb_apply {
@@ -184,6 +256,8 @@ static uint32_t pb_apply_withdraw(struct pb_apply *ap, const struct prefix_list 
 		if (r >= 0)
 			changed += pb_table_set(ap->t, ap->p, ap->x, (uint32_t)r, PB_HAVE_NONE,
 			                        ap->now, ap->hist);
+		else if (ap->t->n_unknown)
+			pb_table_unknown_gone(ap->t, &l->v[i]);
 	}
 	return changed;
 }
@@ -399,6 +473,8 @@ static uint32_t pb_apply_each(struct pb_table *t, const struct pb_plan *p,
 		int64_t r = pb_route_of(p, &pfx);
 		if (r >= 0)
 			changed += pb_table_set(t, p, x, (uint32_t)r, PB_HAVE_NONE, now_ns, h);
+		else if (t->n_unknown)
+			pb_table_unknown_gone(t, &pfx);
 	}
 	for (const uint8_t *q = nlri; q < end;) {
 		pb_read_v4(&q, end, &pfx);
@@ -531,9 +607,10 @@ void pb_table_check(struct pb_table *t, const struct pb_plan *p, const struct pb
 		else
 			pb_example(&v->stale, v->ex_stale, v->exl_stale, &pfx, listener);
 	}
-	for (uint32_t i = 0; i < t->n_unknown; i++)
-		pb_example(&v->unknown, v->ex_unknown, v->exl_unknown,
-		           &t->unknown_ex[i < PB_MAX_EXAMPLES ? i : PB_MAX_EXAMPLES - 1], listener);
+	for (uint32_t i = 0; i < t->unknown_cap; i++)
+		if (t->unknown_used[i] == 1)
+			pb_example(&v->unknown, v->ex_unknown, v->exl_unknown, &t->unknown[i],
+			           listener);
 	pb_table_recount(t, p, x);
 }
 

@@ -72,11 +72,16 @@ unsigned aspath_hops(const uint8_t *val4, size_t len)
 	return hops;
 }
 
+/* Confederation segments come first and are skipped; a path that then begins with an
+ * AS_SET has no single neighbour AS (RFC 4271 9.1.2.2 c). */
 uint32_t aspath_first_as(const uint8_t *val4, size_t len)
 {
-	for (size_t off = 0; off + 6 <= len; off += 2 + (size_t)val4[off + 1] * 4)
+	for (size_t off = 0; off + 6 <= len; off += 2 + (size_t)val4[off + 1] * 4) {
 		if (val4[off] == ASPATH_SEQUENCE)
 			return get_u32(val4 + off + 2);
+		if (val4[off] == ASPATH_SET)
+			return 0;
+	}
 	return 0;
 }
 

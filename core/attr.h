@@ -138,7 +138,8 @@ size_t aspath_merge_as4(const uint8_t *path, size_t path_len, const uint8_t *as4
 bool aspath_write_narrow(struct wbuf *w, const uint8_t *val4, size_t len);
 /* Writes the AS4_PATH value for val4: the path without confederation segments. */
 void aspath_write_as4(struct wbuf *w, const uint8_t *val4, size_t len);
-/* The leftmost AS of a 4-octet path (the neighbour AS), or 0. */
+/* The leftmost AS of a 4-octet path (the neighbour AS) after any confederation segments, or
+ * 0 when the path is empty or begins with an AS_SET. */
 uint32_t aspath_first_as(const uint8_t *val4, size_t len);
 
 /* ---- writing a set to the wire (attr_encode.c) ---- */

@@ -34,14 +34,16 @@ static const char *ingress_reject(const struct sess *s, const struct attr *a)
 	return reflect_ingress_reject(&s->w->d->self, &peer, a);
 }
 
+/* NULL only when memory runs out; the caller treats the route as withdrawn. */
 static const struct attr *ingress_out_set(const struct sess *s, const struct attr *in)
 {
-	_Alignas(struct attr) uint8_t buf[sizeof(struct attr) + 4200];
+	size_t size = reflect_set_room(in);
+	void *buf = malloc(size);
 	struct reflect_peer peer = ingress_peer(s);
-	struct attr *a = reflect_internal_set(&peer, in, buf, sizeof(buf));
-	if (!a)
-		log_die("a reflected attribute set outgrew its buffer");
-	return attr_intern(s->w->d->attrs, a);
+	struct attr *a = buf ? reflect_internal_set(&peer, in, buf, size) : NULL;
+	const struct attr *out = a ? attr_intern(s->w->d->attrs, a) : NULL;
+	free(buf);
+	return out;
 }
 
 /* Once per interned set: consecutive UPDATEs with the same attributes reuse it. */
@@ -51,6 +53,8 @@ static const struct attr *ingress_out(struct sess *s, const struct attr *in)
 	if (s->last_in == in)
 		return attr_ref(s->last_out);
 	const struct attr *out = ingress_out_set(s, in);
+	if (!out)
+		return NULL;
 	if (s->last_in) {
 		attr_unref(t, s->last_in);
 		attr_unref(t, s->last_out);
@@ -74,7 +78,8 @@ static void ingress_post(struct worker *w, unsigned shard)
 static void ingress_push(struct worker *w, const struct prefix *pfx, const struct attr *attrs,
                          const struct attr *out, struct rib_source *src)
 {
-	unsigned shard = rib_shard_of(pfx, w->d->n_shards);
+	uint64_t h = rib_prefix_hash(pfx);
+	unsigned shard = rib_shard_of_hash(h, w->d->n_shards);
 	struct d_rib_in_msg *m = w->rib_out[shard];
 	if (!m) {
 		m = malloc(sizeof(*m));
@@ -85,7 +90,8 @@ static void ingress_push(struct worker *w, const struct prefix *pfx, const struc
 		m->n = 0;
 		w->rib_out[shard] = m;
 	}
-	m->v[m->n++] = (struct rib_in){ .pfx = *pfx, .attrs = attrs, .out = out, .src = src };
+	m->v[m->n++] =
+	        (struct rib_in){ .pfx = *pfx, .hash = h, .attrs = attrs, .out = out, .src = src };
 	if (m->n == D_RIB_BATCH)
 		ingress_post(w, shard);
 }
@@ -134,9 +140,17 @@ void ingress_update(struct sess *s, const struct msg_update *u)
 		wd += n_ann;
 		n_ann = 0;
 	}
+	const struct attr *a = n_ann ? attr_intern(w->d->attrs, u->attrs) : NULL;
+	const struct attr *o = a ? ingress_out(s, a) : NULL;
+	if (n_ann && !o) {
+		log_warn("%s: out of memory for an attribute set; %u prefixes treated as withdrawn",
+		         n->name, n_ann);
+		attr_unref(w->d->attrs, a);
+		ingress_withdraw_list(s, v4);
+		ingress_withdraw_list(s, v6);
+		n_ann = 0;
+	}
 	if (n_ann) {
-		const struct attr *a = attr_intern(w->d->attrs, u->attrs);
-		const struct attr *o = ingress_out(s, a);
 		/* one reference per path: attr_intern and ingress_out gave one each */
 		attr_ref_n(a, n_ann - 1);
 		attr_ref_n(o, n_ann - 1);

@@ -239,8 +239,23 @@ static void prismd_free(struct daemon *d)
 	free((void *)d->self.clusters);
 }
 
+/* SIGUSR1: one log line per shard and group, for a quick look without the API. */
+static void prismd_log_stats(struct daemon *d)
+{
+	uint64_t prefixes = 0, paths = 0;
+	for (unsigned s = 0; s < d->n_shards; s++) {
+		struct rib_shard_stats st;
+		rib_shard_stats(d->shards[s], &st);
+		prefixes += st.prefixes;
+		paths += st.paths;
+	}
+	log_info("RIB: %llu prefixes, %llu paths in %u shards; %lu attribute sets",
+	         (unsigned long long)prefixes, (unsigned long long)paths, d->n_shards,
+	         attr_table_count(d->attrs));
+}
+
 /* Signals are taken here, by sigwait, and by no other thread. */
-static int prismd_wait_for_stop(void)
+static int prismd_wait_for_stop(struct daemon *d)
 {
 	sigset_t set;
 	int sig = 0;
@@ -248,9 +263,14 @@ static int prismd_wait_for_stop(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
+		if (sig == SIGUSR1) {
+			prismd_log_stats(d);
+			continue;
+		}
 		if (sig == SIGHUP) {
 			log_warn(
 			        "SIGHUP: reloading is not supported yet; restart prismd to apply a new "
@@ -268,6 +288,7 @@ static void prismd_block_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -308,7 +329,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	int sig = prismd_wait_for_stop();
+	int sig = prismd_wait_for_stop(&d);
 	log_info("signal %d: stopping", sig);
 	prismd_stop(&d);
 	rc = 0;

@@ -24,7 +24,7 @@
 #include "core/updgrp.h"
 
 enum {
-	SESS_OPEN_HOLD = 240, /* 8.2.2: a large hold time until the OPEN arrives */
+	SESS_OPEN_HOLD = 240,    /* 8.2.2: a large hold time until the OPEN arrives */
 	SESS_READS_PER_WAKE = 4, /* then the loop serves the other sessions */
 	SESS_BACKOFF_MAX = 120,
 };

@@ -70,7 +70,8 @@ static struct attr_builder *reflect_builder(const struct attr *in)
 struct attr *reflect_internal_set(const struct reflect_peer *peer, const struct attr *in, void *buf,
                                   size_t size)
 {
-	uint8_t orig[4], lp[4], clist[1024];
+	uint8_t orig[4], lp[4];
+	uint8_t *clist = NULL;
 	struct attr_builder *b = reflect_builder(in);
 	if (!b)
 		return NULL;
@@ -86,8 +87,11 @@ struct attr *reflect_internal_set(const struct reflect_peer *peer, const struct 
 		}
 		uint16_t len = 0;
 		const uint8_t *old = attr_get(in, ATTR_CLUSTER_LIST, &len);
-		if (len > sizeof(clist) - 4)
-			len = (uint16_t)(sizeof(clist) - 4);
+		clist = len <= UINT16_MAX - 4 ? malloc((size_t)len + 4) : NULL;
+		if (!clist) {
+			free(b);
+			return NULL;
+		}
 		put_u32(clist, peer->cluster_id);
 		if (old)
 			memcpy(clist + 4, old, len);
@@ -95,6 +99,7 @@ struct attr *reflect_internal_set(const struct reflect_peer *peer, const struct 
 		                 (uint16_t)(len + 4));
 	}
 	struct attr *a = attr_builder_finish(b, buf, size);
+	free(clist);
 	free(b);
 	return a;
 }

@@ -33,10 +33,11 @@ struct reflect_peer {
 const char *reflect_ingress_reject(const struct reflect_self *me, const struct reflect_peer *peer,
                                    const struct attr *a);
 
-/* The set sent on to internal peers, built into buf (size octets), not interned. A route
- * from an internal peer gets ORIGINATOR_ID (when absent: the peer's BGP Identifier) and the
- * peer's cluster ID prepended to CLUSTER_LIST (RFC 4456 8); an external route gets the
- * default LOCAL_PREF. Everything else, the next hop included, is left alone. */
+/* The set sent on to internal peers, built into buf (size octets), not interned; NULL when it
+ * does not fit (reflect_set_room() octets are always enough). A route from an internal peer
+ * gets ORIGINATOR_ID (when absent: the peer's BGP Identifier) and the peer's cluster ID
+ * prepended to CLUSTER_LIST (RFC 4456 8); an external route gets the default LOCAL_PREF.
+ * Everything else, the next hop included, is left alone. */
 struct attr *reflect_internal_set(const struct reflect_peer *peer, const struct attr *in, void *buf,
                                   size_t size);
 
@@ -44,6 +45,10 @@ struct attr *reflect_internal_set(const struct reflect_peer *peer, const struct 
  * NLRI), and LOCAL_PREF, MED, ORIGINATOR_ID and CLUSTER_LIST removed. */
 struct attr *reflect_external_set(uint32_t local_as, const uint8_t nh4[4], const uint8_t nh6[16],
                                   const struct attr *in, void *buf, size_t size);
+
+/* Room for either derived set of in: the reflection attributes, a prepended AS and a new
+ * next hop add at most this much. */
+static inline size_t reflect_set_room(const struct attr *in) { return attr_size(in->key_len + 64); }
 
 /* The kinds of receiving peer, as update groups see them. */
 enum reflect_to { REFLECT_TO_CLIENT, REFLECT_TO_NONCLIENT, REFLECT_TO_EBGP };
@@ -56,7 +61,7 @@ struct reflect_dest {
 };
 
 /* Whether a best route from a peer of src_kind (in src_cluster, whose own client-to-client
- * setting is src_c2c) goes to dest at all (RFC 4456 8). */
+ * setting is src_c2c) goes to dest at all (RFC 4456 6). */
 bool reflect_eligible(const struct reflect_dest *dest, enum rib_src_kind src_kind,
                       uint32_t src_cluster, bool src_c2c);
 

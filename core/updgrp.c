@@ -401,8 +401,14 @@ static void updgrp_serve_joiners(struct updgrp *g)
 	 * after it miss nothing. */
 	if (updgrp_encode_pending(g))
 		updgrp_notify(g);
-	if (!updgrp_dump_fresh(g, d_now_ns()))
+	bool fresh = updgrp_dump_fresh(g, d_now_ns());
+	if (!fresh)
 		updgrp_build_dump(g);
+	log_debug(
+	        "group %u: %u joiners get %s dump (%llu octets at %llu; stream at %llu, %u members)",
+	        g->id, g->n_joiners, fresh ? "the last" : "a new",
+	        (unsigned long long)g->dump_bytes, (unsigned long long)g->dump_pos,
+	        (unsigned long long)g->appended, g->n_members);
 	updgrp_send_starts(g);
 }
 
@@ -439,6 +445,8 @@ void updgrp_handle_changes(struct worker *w, const struct rib_changes *ch)
 		if (!g->n_members) {
 			/* A member that joins later gets a dump, and not the last one: the stream
 			 * after it misses these changes. */
+			log_debug("group %u: %u changes skipped, no members%s", g->id, ch->n,
+			          g->dump ? "; last dump dropped" : "");
 			updgrp_block_unref(g->dump);
 			g->dump = NULL;
 			continue;

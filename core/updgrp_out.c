@@ -164,10 +164,13 @@ static bool updgrp_eligible(const struct updgrp *g, const struct rib_change *ch)
 
 static const struct attr *updgrp_ebgp_set(struct updgrp *g, const struct attr *in)
 {
-	_Alignas(struct attr) uint8_t buf[sizeof(struct attr) + 4200];
+	size_t size = reflect_set_room(in);
+	void *buf = malloc(size);
 	struct attr *a =
-	        reflect_external_set(g->d->asn, g->key.nh4, g->key.nh6, in, buf, sizeof(buf));
-	return a ? attr_intern(g->d->attrs, a) : NULL;
+	        buf ? reflect_external_set(g->d->asn, g->key.nh4, g->key.nh6, in, buf, size) : NULL;
+	const struct attr *out = a ? attr_intern(g->d->attrs, a) : NULL;
+	free(buf);
+	return out;
 }
 
 static const struct attr *updgrp_memo_get(struct updgrp *g, const struct attr *in)

@@ -59,9 +59,10 @@ struct rib_path {
 	uint32_t path_id; /* ADD-PATH identifier from the source, 0 without ADD-PATH */
 };
 
-/* 40 octets for an IPv4 prefix with one path (a 48-octet jemalloc class). An IPv6 address
- * does not fit the header and follows the paths. */
+/* 48 octets for an IPv4 prefix with one path (a jemalloc size class). An IPv6 address does
+ * not fit the header and follows the paths. */
 struct rib_prefix {
+	uint32_t hash; /* low bits of rib_prefix_hash(): rehashing and probing skip XXH3 */
 	uint16_t n_paths;
 	uint8_t afi, len;
 	uint8_t addr4[4];        /* IPv4 only */
@@ -99,6 +100,7 @@ unsigned rib_decide(const struct rib_path *paths, unsigned n, uint32_t local_as)
  * shard takes over the references on attrs and out. */
 struct rib_in {
 	struct prefix pfx;
+	uint64_t hash; /* rib_prefix_hash(&pfx), computed once by ingress */
 	const struct attr *attrs;
 	const struct attr *out;
 	struct rib_source *src;
@@ -160,7 +162,14 @@ struct rib_shard_stats {
 };
 void rib_shard_stats(const struct rib_shard *s, struct rib_shard_stats *out);
 
-/* The shard of a prefix, for a shard count that is a power of two. */
+/* The hash of a prefix (path_id aside), and the shard it belongs to for a shard count that
+ * is a power of two. */
+uint64_t rib_prefix_hash(const struct prefix *pfx);
+static inline unsigned rib_shard_of_hash(uint64_t h, unsigned n_shards)
+{
+	/* The top bits: the table uses the low ones. */
+	return (unsigned)(h >> 40) & (n_shards - 1);
+}
 unsigned rib_shard_of(const struct prefix *pfx, unsigned n_shards);
 
 #endif

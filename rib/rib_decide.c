@@ -1,9 +1,12 @@
-/* The decision process: RFC 4271 9.1.2.2, with RFC 4456 section 9 for reflected routes.
+/* The decision process: RFC 4271 9.1.1 and 9.1.2.2, with RFC 4456 section 9 for reflected
+ * routes.
  *
- * The RFC narrows a set of candidates step by step, and the MED step (d) only compares routes
+ * The RFC narrows a set of candidates step by step, and the MED step (c) only compares routes
  * from the same neighbouring AS, so it is not a pairwise order. This file follows the RFC
- * literally: each step keeps the candidates that survive it. IGP cost (step f) is equal for
- * every path here, since prism resolves no next hops. */
+ * literally: each step keeps the candidates that survive it. IGP cost (step e) is equal for
+ * every path here, since prism resolves no next hops. RFC 4456 9 puts the shorter
+ * CLUSTER_LIST between the lowest BGP Identifier (f, where ORIGINATOR_ID stands in for it)
+ * and the lowest peer address (g). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +72,7 @@ static unsigned rib_keep(struct rib_rank **c, unsigned n, size_t off, bool want_
 	return k;
 }
 
-/* Step d: drop a route when another from the same neighbouring AS has a lower MED. */
+/* Step c: drop a route when another from the same neighbouring AS has a lower MED. */
 static unsigned rib_keep_med(struct rib_rank **c, unsigned n)
 {
 	unsigned k = 0;
@@ -85,7 +88,7 @@ static unsigned rib_keep_med(struct rib_rank **c, unsigned n)
 	return k;
 }
 
-/* Step e: external routes beat internal ones. */
+/* Step d: external routes beat internal ones. */
 static unsigned rib_keep_ebgp(struct rib_rank **c, unsigned n)
 {
 	bool any = false;
@@ -116,13 +119,13 @@ static unsigned rib_decide_ranks(struct rib_rank *ranks, struct rib_rank **c, un
 {
 	for (unsigned i = 0; i < n; i++)
 		c[i] = &ranks[i];
-	n = rib_keep(c, n, offsetof(struct rib_rank, local_pref), true);   /* a */
-	n = rib_keep(c, n, offsetof(struct rib_rank, aspath_hops), false); /* b */
-	n = rib_keep(c, n, offsetof(struct rib_rank, origin), false);      /* c */
-	n = rib_keep_med(c, n);                                            /* d */
-	n = rib_keep_ebgp(c, n); /* e; f (IGP cost) is equal for all */
-	n = rib_keep(c, n, offsetof(struct rib_rank, cluster_len), false); /* RFC 4456 9 */
+	n = rib_keep(c, n, offsetof(struct rib_rank, local_pref), true);   /* 9.1.1 */
+	n = rib_keep(c, n, offsetof(struct rib_rank, aspath_hops), false); /* a */
+	n = rib_keep(c, n, offsetof(struct rib_rank, origin), false);      /* b */
+	n = rib_keep_med(c, n);                                            /* c */
+	n = rib_keep_ebgp(c, n); /* d; e (IGP cost) is equal for all */
 	n = rib_keep(c, n, offsetof(struct rib_rank, router_id), false);   /* f */
+	n = rib_keep(c, n, offsetof(struct rib_rank, cluster_len), false); /* RFC 4456 9 */
 	return (unsigned)(c[rib_pick_lowest_peer(c, n)] - ranks);          /* g */
 }
 

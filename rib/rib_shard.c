@@ -53,10 +53,7 @@ void rib_source_free_rcu(struct rcu_head *head)
 
 /* ---- keys ---- */
 
-static size_t rib_addr_len(uint8_t afi)
-{
-	return afi == AFI_IPV6 ? 16 : 4;
-}
+static size_t rib_addr_len(uint8_t afi) { return afi == AFI_IPV6 ? 16 : 4; }
 
 static uint64_t rib_hash_key(uint8_t afi, uint8_t len, const uint8_t *addr)
 {
@@ -68,25 +65,18 @@ static uint64_t rib_hash_key(uint8_t afi, uint8_t len, const uint8_t *addr)
 	return XXH3_64bits(key, 2 + n);
 }
 
-static uint64_t rib_hash(const struct prefix *p)
-{
-	return rib_hash_key(p->afi, p->len, p->addr);
-}
+static uint64_t rib_hash(const struct prefix *p) { return rib_hash_key(p->afi, p->len, p->addr); }
+
+uint64_t rib_prefix_hash(const struct prefix *pfx) { return rib_hash(pfx); }
 
 unsigned rib_shard_of(const struct prefix *pfx, unsigned n_shards)
 {
-	/* The top bits: the table uses the low ones. */
-	return (unsigned)(rib_hash(pfx) >> 40) & (n_shards - 1);
+	return rib_shard_of_hash(rib_hash(pfx), n_shards);
 }
 
 static const uint8_t *rib_prefix_addr(const struct rib_prefix *p)
 {
 	return p->afi == AFI_IPV6 ? (const uint8_t *)&p->paths[p->n_paths] : p->addr4;
-}
-
-static uint64_t rib_entry_hash(const struct rib_prefix *p)
-{
-	return rib_hash_key(p->afi, p->len, rib_prefix_addr(p));
 }
 
 void rib_prefix_get(const struct rib_prefix *p, struct prefix *out)
@@ -99,13 +89,16 @@ void rib_prefix_get(const struct rib_prefix *p, struct prefix *out)
 
 static bool rib_match(const struct rib_prefix *p, const struct prefix *k)
 {
-	return p->afi == k->afi && p->len == k->len &&
-	       memcmp(rib_prefix_addr(p), k->addr, rib_addr_len(k->afi)) == 0;
+	if (p->afi != k->afi || p->len != k->len)
+		return false;
+	if (k->afi == AFI_IPV4)
+		return memcmp(p->addr4, k->addr, 4) == 0;
+	return memcmp(rib_prefix_addr(p), k->addr, 16) == 0;
 }
 
 /* ---- entries ---- */
 
-static struct rib_prefix *rib_entry_alloc(const struct prefix *pfx, unsigned n_paths)
+static struct rib_prefix *rib_entry_alloc(const struct prefix *pfx, uint64_t h, unsigned n_paths)
 {
 	size_t extra = pfx->afi == AFI_IPV6 ? 16 : 0;
 	struct rib_prefix *p = malloc(sizeof(*p) + sizeof(struct rib_path) * n_paths + extra);
@@ -113,6 +106,7 @@ static struct rib_prefix *rib_entry_alloc(const struct prefix *pfx, unsigned n_p
 		fprintf(stderr, "rib: out of memory\n");
 		abort();
 	}
+	p->hash = (uint32_t)h;
 	p->n_paths = (uint16_t)n_paths;
 	p->afi = pfx->afi;
 	p->len = pfx->len;
@@ -299,14 +293,15 @@ static void rib_commit(struct rib_shard *s, const struct prefix *pfx, uint64_t h
 	if (old && new)
 		rib_table_replace(&s->t, old, new, h, rib_match, pfx);
 	else if (new)
-		rib_table_insert(&s->t, new, h, rib_entry_hash);
+		rib_table_insert(&s->t, new, h);
 	else if (old)
-		rib_table_delete(&s->t, old, h, rib_match, pfx, rib_entry_hash);
+		rib_table_delete(&s->t, old, h, rib_match, pfx);
 	if (old)
 		rib_garbage_add(s, old);
 	int delta = (new ? 1 : 0) - (old ? 1 : 0);
 	RIB_STAT_ADD(s->prefixes, (uint64_t)(int64_t)delta);
-	const struct rib_path *was = old ? &old->paths[0] : NULL, *now = new ? &new->paths[0] : NULL;
+	const struct rib_path *was = old ? &old->paths[0] : NULL,
+	                      *now = new ? &new->paths[0] : NULL;
 	if (!was && !now)
 		return;
 	if (was && now && rib_same_best(was, now))
@@ -320,7 +315,7 @@ static void rib_remove_path(struct rib_shard *s, struct rib_prefix *old, unsigne
 {
 	struct rib_prefix *new = NULL;
 	if (old->n_paths > 1) {
-		new = rib_entry_alloc(pfx, old->n_paths - 1u);
+		new = rib_entry_alloc(pfx, h, old->n_paths - 1u);
 		unsigned k = 0;
 		for (unsigned j = 0; j < old->n_paths; j++)
 			if (j != i)
@@ -346,8 +341,9 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 {
 	struct rib_prefix *old = rib_find(s, &in->pfx, h);
 	int i = old ? rib_find_path(old, in->src, in->pfx.path_id) : -1;
-	struct rib_path path = { .attrs = in->attrs, .out = in->out, .src = in->src,
-		                 .path_id = in->pfx.path_id };
+	struct rib_path path = {
+		.attrs = in->attrs, .out = in->out, .src = in->src, .path_id = in->pfx.path_id
+	};
 
 	if (i >= 0 && old->paths[i].attrs == in->attrs && old->paths[i].out == in->out) {
 		/* the same route again: nothing changes */
@@ -356,7 +352,7 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 		return;
 	}
 	unsigned n = old ? old->n_paths : 0;
-	struct rib_prefix *new = rib_entry_alloc(&in->pfx, i >= 0 ? n : n + 1);
+	struct rib_prefix *new = rib_entry_alloc(&in->pfx, h, i >= 0 ? n : n + 1);
 	for (unsigned j = 0; j < n; j++)
 		new->paths[j] = old->paths[j];
 	if (i >= 0) {
@@ -375,7 +371,7 @@ void rib_shard_apply(struct rib_shard *s, const struct rib_in *in, uint32_t n,
                      struct rib_changes *out)
 {
 	for (uint32_t k = 0; k < n; k++) {
-		uint64_t h = rib_hash(&in[k].pfx);
+		uint64_t h = in[k].hash;
 		if (in[k].attrs)
 			rib_announce(s, &in[k], h, out);
 		else
@@ -417,7 +413,7 @@ static void rib_drop_entry(struct rib_prefix *p, void *arg)
 	struct prefix pfx;
 	rib_prefix_get(p, &pfx);
 	uint64_t h = rib_hash(&pfx);
-	struct rib_prefix *new = keep ? rib_entry_alloc(&pfx, keep) : NULL;
+	struct rib_prefix *new = keep ? rib_entry_alloc(&pfx, h, keep) : NULL;
 	unsigned k = 0;
 	for (unsigned i = 0; i < p->n_paths; i++) {
 		if (!rib_drop_has(d, p->paths[i].src)) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "rib/rib.h"
 #include "rib/rib_table.h"
 
 #define RIB_TOMB ((struct rib_prefix *)1)
@@ -73,7 +74,7 @@ struct rib_prefix *rib_table_lookup(const struct rib_table *t, const struct pref
 		struct rib_prefix *p = rib_slot_get(&s->slot[i]);
 		if (!p)
 			return NULL;
-		if (p != RIB_TOMB && match(p, pfx))
+		if (p != RIB_TOMB && p->hash == (uint32_t)h && match(p, pfx))
 			return p;
 	}
 	return NULL;
@@ -88,24 +89,24 @@ static int64_t rib_table_find_slot(const struct rib_table *t, const struct prefi
 		struct rib_prefix *p = s->slot[i];
 		if (!p)
 			return -1;
-		if (p != RIB_TOMB && match(p, pfx))
+		if (p != RIB_TOMB && p->hash == (uint32_t)h && match(p, pfx))
 			return i;
 	}
 	return -1;
 }
 
 /* Copies the live entries into an array sized for them, and swaps it in. */
-static void rib_table_rehash(struct rib_table *t, rib_table_hash_fn hash)
+static void rib_table_rehash(struct rib_table *t)
 {
 	uint32_t size = RIB_TABLE_MIN;
-	while (size < (t->live + 1) * 2)
+	while (size < (t->live + 1) * 4)
 		size *= 2;
 	struct rib_slots *old = t->cur, *s = rib_slots_new(size);
 	for (uint32_t i = 0; i <= old->mask; i++) {
 		struct rib_prefix *p = old->slot[i];
 		if (!p || p == RIB_TOMB)
 			continue;
-		uint32_t k = (uint32_t)hash(p) & s->mask;
+		uint32_t k = p->hash & s->mask;
 		while (s->slot[k])
 			k = (k + 1) & s->mask;
 		s->slot[k] = p;
@@ -115,10 +116,12 @@ static void rib_table_rehash(struct rib_table *t, rib_table_hash_fn hash)
 	call_rcu(&old->rcu, rib_slots_free_rcu);
 }
 
-void rib_table_insert(struct rib_table *t, struct rib_prefix *p, uint64_t h, rib_table_hash_fn hash)
+/* At most half full: linear probing's misses (most lookups during a load are misses) stay
+ * at two or three slots. */
+void rib_table_insert(struct rib_table *t, struct rib_prefix *p, uint64_t h)
 {
-	if ((t->used + 1) * 4 > (t->cur->mask + 1) * 3)
-		rib_table_rehash(t, hash);
+	if ((t->used + 1) * 2 > t->cur->mask + 1)
+		rib_table_rehash(t);
 	struct rib_slots *s = t->cur;
 	uint32_t i = (uint32_t)h & s->mask;
 	/* The key is not in the table (the caller looked): the first free or dead slot will do. */
@@ -140,7 +143,7 @@ void rib_table_replace(struct rib_table *t, struct rib_prefix *old, struct rib_p
 }
 
 void rib_table_delete(struct rib_table *t, struct rib_prefix *old, uint64_t h,
-                      rib_table_match_fn match, const struct prefix *pfx, rib_table_hash_fn hash)
+                      rib_table_match_fn match, const struct prefix *pfx)
 {
 	int64_t i = rib_table_find_slot(t, pfx, h, match);
 	if (i < 0 || t->cur->slot[i] != old)
@@ -149,7 +152,7 @@ void rib_table_delete(struct rib_table *t, struct rib_prefix *old, uint64_t h,
 	t->live--;
 	/* Mostly dead: shrink, which also clears the tombstones. */
 	if (t->cur->mask + 1 > RIB_TABLE_MIN && t->live * 8 < t->cur->mask + 1)
-		rib_table_rehash(t, hash);
+		rib_table_rehash(t);
 }
 
 void rib_table_walk(const struct rib_table *t, void (*fn)(struct rib_prefix *p, void *arg),
@@ -163,7 +166,4 @@ void rib_table_walk(const struct rib_table *t, void (*fn)(struct rib_prefix *p, 
 	}
 }
 
-uint32_t rib_table_size(const struct rib_table *t)
-{
-	return t->cur->mask + 1;
-}
+uint32_t rib_table_size(const struct rib_table *t) { return t->cur->mask + 1; }

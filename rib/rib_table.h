@@ -19,7 +19,6 @@ struct rib_table {
 };
 
 typedef bool (*rib_table_match_fn)(const struct rib_prefix *p, const struct prefix *pfx);
-typedef uint64_t (*rib_table_hash_fn)(const struct rib_prefix *p);
 
 void rib_table_init(struct rib_table *t);
 /* Frees the slot array (not the entries); no reader may be left. */
@@ -28,11 +27,11 @@ void rib_table_destroy(struct rib_table *t);
 struct rib_prefix *rib_table_lookup(const struct rib_table *t, const struct prefix *pfx, uint64_t h,
                                     rib_table_match_fn match);
 /* Writer only. insert: pfx must not be in the table yet. */
-void rib_table_insert(struct rib_table *t, struct rib_prefix *p, uint64_t h, rib_table_hash_fn hash);
+void rib_table_insert(struct rib_table *t, struct rib_prefix *p, uint64_t h);
 void rib_table_replace(struct rib_table *t, struct rib_prefix *old, struct rib_prefix *p,
                        uint64_t h, rib_table_match_fn match, const struct prefix *pfx);
 void rib_table_delete(struct rib_table *t, struct rib_prefix *old, uint64_t h,
-                      rib_table_match_fn match, const struct prefix *pfx, rib_table_hash_fn hash);
+                      rib_table_match_fn match, const struct prefix *pfx);
 void rib_table_walk(const struct rib_table *t, void (*fn)(struct rib_prefix *p, void *arg),
                     void *arg);
 uint32_t rib_table_size(const struct rib_table *t);
