@@ -76,7 +76,7 @@ static void ingress_post(struct worker *w, unsigned shard)
 }
 
 static void ingress_push(struct worker *w, const struct prefix *pfx, const struct attr *attrs,
-                         const struct attr *out, struct rib_source *src)
+                         struct rib_source *src)
 {
 	uint64_t h = rib_prefix_hash(pfx);
 	unsigned shard = rib_shard_of_hash(h, w->d->n_shards);
@@ -90,8 +90,7 @@ static void ingress_push(struct worker *w, const struct prefix *pfx, const struc
 		m->n = 0;
 		w->rib_out[shard] = m;
 	}
-	m->v[m->n++] =
-	        (struct rib_in){ .pfx = *pfx, .hash = h, .attrs = attrs, .out = out, .src = src };
+	m->v[m->n++] = (struct rib_in){ .pfx = *pfx, .hash = h, .attrs = attrs, .src = src };
 	if (m->n == D_RIB_BATCH)
 		ingress_post(w, shard);
 }
@@ -106,14 +105,13 @@ void ingress_flush(struct worker *w)
 static void ingress_withdraw_list(struct sess *s, const struct prefix_list *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
-		ingress_push(s->w, &l->v[i], NULL, NULL, s->src);
+		ingress_push(s->w, &l->v[i], NULL, s->src);
 }
 
-static void ingress_announce_list(struct sess *s, const struct prefix_list *l, const struct attr *a,
-                                  const struct attr *o)
+static void ingress_announce_list(struct sess *s, const struct prefix_list *l, const struct attr *a)
 {
 	for (uint32_t i = 0; i < l->n; i++)
-		ingress_push(s->w, &l->v[i], a, o, s->src);
+		ingress_push(s->w, &l->v[i], a, s->src);
 }
 
 void ingress_update(struct sess *s, const struct msg_update *u)
@@ -140,22 +138,23 @@ void ingress_update(struct sess *s, const struct msg_update *u)
 		wd += n_ann;
 		n_ann = 0;
 	}
+	/* The RIB keeps only the internal form of the set; the received one lives on in the
+	 * session's memo until a different set comes. */
 	const struct attr *a = n_ann ? attr_intern(w->d->attrs, u->attrs) : NULL;
 	const struct attr *o = a ? ingress_out(s, a) : NULL;
+	if (a)
+		attr_unref(w->d->attrs, a);
 	if (n_ann && !o) {
 		log_warn("%s: out of memory for an attribute set; %u prefixes treated as withdrawn",
 		         n->name, n_ann);
-		attr_unref(w->d->attrs, a);
 		ingress_withdraw_list(s, v4);
 		ingress_withdraw_list(s, v6);
 		n_ann = 0;
 	}
 	if (n_ann) {
-		/* one reference per path: attr_intern and ingress_out gave one each */
-		attr_ref_n(a, n_ann - 1);
-		attr_ref_n(o, n_ann - 1);
-		ingress_announce_list(s, v4, a, o);
-		ingress_announce_list(s, v6, a, o);
+		attr_ref_n(o, n_ann - 1); /* one reference per path; ingress_out gave one */
+		ingress_announce_list(s, v4, o);
+		ingress_announce_list(s, v6, o);
 	}
 	s->prefixes_in += n_ann + wd;
 	__atomic_add_fetch(&n->st.updates_in, 1, __ATOMIC_RELAXED);
@@ -224,6 +223,9 @@ void rib_flush_drops(struct worker *w)
 		for (unsigned i = 0; i < n; i++)
 			call_rcu(&gone[i]->rcu, rib_source_free_rcu);
 		rib_shard_flush(d->shards[s]);
+		/* A big table going: its withdrawals leave shard by shard. */
+		if (w->changes.n >= INGRESS_CHANGES_EARLY)
+			rib_flush_changes(w);
 	}
 	free(gone);
 	w->n_drops = 0;

@@ -298,7 +298,6 @@ static void updgrp_walk_one(const struct rib_prefix *rp, void *arg)
 	const struct rib_path *best = &rp->paths[0];
 	struct rib_change ch = {
 		.attrs = best->attrs,
-		.out = best->out,
 		.src_id = best->src->id,
 		.src_cluster = best->src->cluster_id,
 		.src_kind = (uint8_t)best->src->kind,

@@ -215,7 +215,7 @@ const struct attr *updgrp_export(struct updgrp *g, const struct rib_change *ch)
 		return NULL;
 	if (g->key.kind == UPDGRP_EBGP)
 		return updgrp_memo_get(g, ch->attrs);
-	return ch->out;
+	return ch->attrs;
 }
 
 /* ---- encoding ---- */

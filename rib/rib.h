@@ -52,15 +52,20 @@ void rib_source_free_rcu(struct rcu_head *head);
 /* The peer address as an ordered key for the decision's last tie-break. */
 int rib_source_addr_cmp(const struct rib_source *a, const struct rib_source *b);
 
+/* A path holds its attributes in the form they are sent to internal peers: with
+ * ORIGINATOR_ID and CLUSTER_LIST for a route from an internal peer, with LOCAL_PREF for one
+ * from an external peer (core/reflect.c). The decision reads the same values from that form
+ * as from the set received: ORIGINATOR_ID stands in for the BGP Identifier (RFC 4456 9), and
+ * every internal path's CLUSTER_LIST is one longer. External peers are sent a set derived
+ * from it. So the received set itself need not be kept. 32 octets. */
 struct rib_path {
-	const struct attr *attrs; /* as received, interned */
-	const struct attr *out;   /* as sent to iBGP peers (reflection attributes added) */
+	const struct attr *attrs; /* interned */
 	struct rib_source *src;
 	uint32_t path_id; /* ADD-PATH identifier from the source, 0 without ADD-PATH */
 };
 
-/* 48 octets for an IPv4 prefix with one path (a jemalloc size class). An IPv6 address does
- * not fit the header and follows the paths. */
+/* 40 octets for an IPv4 prefix with one path (a 48-octet jemalloc class). An IPv6 address
+ * does not fit the header and follows the paths. */
 struct rib_prefix {
 	uint32_t hash; /* low bits of rib_prefix_hash(): rehashing and probing skip XXH3 */
 	uint16_t n_paths;
@@ -97,22 +102,20 @@ unsigned rib_decide(const struct rib_path *paths, unsigned n, uint32_t local_as)
 /* ---- shards (rib_shard.c) ---- */
 
 /* One change to a shard: a path from src for pfx, or its withdrawal (attrs NULL). The
- * shard takes over the references on attrs and out. */
+ * shard takes over the reference on attrs. */
 struct rib_in {
 	struct prefix pfx;
 	uint64_t hash; /* rib_prefix_hash(&pfx), computed once by ingress */
 	const struct attr *attrs;
-	const struct attr *out;
 	struct rib_source *src;
 };
 
-/* A change of best path, for the update groups: the new best, or a withdrawal (attrs and
- * out NULL) when the last path went. It holds references on attrs and out, and copies what
- * export needs of the source, so it may outlive the source. */
+/* A change of best path, for the update groups: the new best, or a withdrawal (attrs NULL)
+ * when the last path went. It holds a reference on attrs, and copies what export needs of
+ * the source, so it may outlive the source. */
 struct rib_change {
 	struct prefix pfx; /* path_id 0 */
 	const struct attr *attrs;
-	const struct attr *out;
 	uint32_t src_id;
 	uint32_t src_cluster;
 	uint8_t src_kind; /* enum rib_src_kind */

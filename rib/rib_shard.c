@@ -169,7 +169,6 @@ void rib_change_from(struct rib_change *ch, const struct prefix *pfx, const stru
 	if (!best)
 		return;
 	ch->attrs = attr_ref(best->attrs);
-	ch->out = attr_ref(best->out);
 	ch->src_id = best->src->id;
 	ch->src_cluster = best->src->cluster_id;
 	ch->src_kind = (uint8_t)best->src->kind;
@@ -194,8 +193,6 @@ void rib_changes_release(struct rib_changes *c, struct attr_table *t)
 	for (uint32_t i = 0; i < c->n; i++) {
 		if (c->v[i].attrs)
 			attr_unref(t, c->v[i].attrs);
-		if (c->v[i].out)
-			attr_unref(t, c->v[i].out);
 	}
 	c->n = 0;
 }
@@ -209,8 +206,7 @@ void rib_changes_free(struct rib_changes *c, struct attr_table *t)
 
 static bool rib_same_best(const struct rib_path *a, const struct rib_path *b)
 {
-	return a->src == b->src && a->path_id == b->path_id && a->attrs == b->attrs &&
-	       a->out == b->out;
+	return a->src == b->src && a->path_id == b->path_id && a->attrs == b->attrs;
 }
 
 /* ---- the shard ---- */
@@ -230,17 +226,14 @@ struct rib_shard *rib_shard_new(unsigned index, uint32_t local_as, struct attr_t
 static void rib_path_release(struct rib_shard *s, const struct rib_path *p)
 {
 	attr_unref(s->attrs, p->attrs);
-	attr_unref(s->attrs, p->out);
 	p->src->paths_in[s->index]--;
 }
 
 static void rib_free_entry_cb(struct rib_prefix *p, void *arg)
 {
 	struct rib_shard *s = arg;
-	for (unsigned i = 0; i < p->n_paths; i++) {
+	for (unsigned i = 0; i < p->n_paths; i++)
 		attr_unref(s->attrs, p->paths[i].attrs);
-		attr_unref(s->attrs, p->paths[i].out);
-	}
 	rib_garbage_add(s, p);
 }
 
@@ -341,14 +334,11 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 {
 	struct rib_prefix *old = rib_find(s, &in->pfx, h);
 	int i = old ? rib_find_path(old, in->src, in->pfx.path_id) : -1;
-	struct rib_path path = {
-		.attrs = in->attrs, .out = in->out, .src = in->src, .path_id = in->pfx.path_id
-	};
+	struct rib_path path = { .attrs = in->attrs, .src = in->src, .path_id = in->pfx.path_id };
 
-	if (i >= 0 && old->paths[i].attrs == in->attrs && old->paths[i].out == in->out) {
+	if (i >= 0 && old->paths[i].attrs == in->attrs) {
 		/* the same route again: nothing changes */
 		attr_unref(s->attrs, in->attrs);
-		attr_unref(s->attrs, in->out);
 		return;
 	}
 	unsigned n = old ? old->n_paths : 0;

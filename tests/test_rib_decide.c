@@ -473,7 +473,6 @@ static void world_make(struct world *w, const struct path_spec *p, unsigned n)
 			w->src[i] = source_make(&p[i], i);
 		w->paths[i] = (struct rib_path){
 			.attrs = w->attrs[i],
-			.out = w->attrs[i],
 			.src = p[i].same_peer ? w->paths[p[i].same_peer - 1].src : w->src[i],
 			.path_id = p[i].path_id,
 		};
