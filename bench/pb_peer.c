@@ -525,11 +525,14 @@ static int pb_peer_socket(const struct pb_peer *peer, struct sockaddr_storage *s
                           socklen_t *src_len)
 {
 	const struct pb_cfg *cfg = &peer->th->run->cfg;
-	int one = 1;
+	int one = 1, small = 4096;
 	int fd = socket(cfg->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* A stuck peer's socket should fill soon, as a hung host's would. */
+	if (peer->stuck)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	memset(src, 0, sizeof(*src));
 	if (cfg->target.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)src;
