@@ -200,7 +200,7 @@ void rib_handle_drop(struct worker *w, struct d_rib_drop_msg *m)
 {
 	if (w->n_drops == w->cap_drops) {
 		unsigned cap = w->cap_drops ? w->cap_drops * 2 : 64;
-		struct rib_source **v = realloc(w->drops, sizeof(*v) * cap);
+		struct rib_source **v = realloc(w->drops, sizeof(struct rib_source *) * cap);
 		if (!v)
 			log_die("no memory for %u drops", cap);
 		w->drops = v;
@@ -215,7 +215,7 @@ void rib_flush_drops(struct worker *w)
 	struct daemon *d = w->d;
 	if (!w->n_drops)
 		return;
-	struct rib_source **gone = malloc(sizeof(*gone) * w->n_drops);
+	struct rib_source **gone = malloc(sizeof(struct rib_source *) * w->n_drops);
 	if (!gone)
 		log_die("no memory for %u drops", w->n_drops);
 	for (unsigned s = w->id; s < d->n_shards; s += d->n_workers) {
@@ -234,7 +234,7 @@ void rib_flush_drops(struct worker *w)
 void rib_flush_changes(struct worker *w)
 {
 	struct daemon *d = w->d;
-	if (!w->changes.n)
+	if (!w->changes.n || !d->n_workers)
 		return;
 	struct d_changes *b = malloc(sizeof(*b));
 	if (!b)

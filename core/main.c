@@ -151,7 +151,7 @@ static int prismd_setup(struct daemon *d, struct cfg *c)
 	};
 	d->attrs = attr_table_new();
 	d->range_peers = calloc(c->n_ranges ? c->n_ranges : 1, sizeof(*d->range_peers));
-	d->shards = calloc(d->n_shards, sizeof(*d->shards));
+	d->shards = calloc(d->n_shards, sizeof(struct rib_shard *));
 	d->workers = calloc(d->n_workers, sizeof(*d->workers));
 	if (!d->attrs || !d->range_peers || !d->shards || !d->workers)
 		return -1;

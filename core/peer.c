@@ -139,7 +139,7 @@ static void nbr_map_insert(struct worker *w, struct nbr *n)
 		struct nbr_map old = *m;
 		m->cap = old.cap ? old.cap * 2 : 64;
 		m->n = 0;
-		m->slot = calloc(m->cap, sizeof(*m->slot));
+		m->slot = calloc(m->cap, sizeof(struct nbr *));
 		if (!m->slot)
 			log_die("no memory for the neighbor map");
 		for (uint32_t i = 0; i < old.cap; i++)

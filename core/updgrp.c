@@ -87,7 +87,7 @@ struct updgrp_table *updgrp_table_new(struct daemon *d)
 		return NULL;
 	t->d = d;
 	t->ht = cds_lfht_new(16, 16, 0, PRISM_LFHT_FLAGS, NULL);
-	t->owned = calloc(d->n_workers, sizeof(*t->owned));
+	t->owned = calloc(d->n_workers, sizeof(struct updgrp *));
 	if (!t->ht || !t->owned) {
 		free(t->owned);
 		free(t);
@@ -423,7 +423,8 @@ static void updgrp_handle_join(struct worker *w, struct updgrp_member *m)
 	updgrp_adopt(g);
 	if (g->n_joiners == g->cap_joiners) {
 		uint32_t cap = g->cap_joiners ? g->cap_joiners * 2 : 16;
-		struct updgrp_member **v = realloc(g->joiners, sizeof(*v) * cap);
+		struct updgrp_member **v =
+		        realloc(g->joiners, sizeof(struct updgrp_member *) * cap);
 		if (!v)
 			log_die("no memory for joiners");
 		g->joiners = v;

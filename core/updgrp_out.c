@@ -242,10 +242,9 @@ static uint8_t *updgrp_sink_room(struct updgrp_sink *k)
 		__atomic_store_n(&k->cur->len, k->cur_len, __ATOMIC_RELEASE);
 		updgrp_block_ref(b); /* the link's reference */
 		__atomic_store_n(&k->cur->next, b, __ATOMIC_RELEASE);
-		if (!k->dump)
-			updgrp_block_unref(k->cur); /* the tail's reference moves on */
-		else if (k->cur != k->first)
-			updgrp_block_unref(k->cur); /* only the first dump block stays held */
+		/* The tail's reference moves on; of a dump, only the first block stays held. */
+		if (!k->dump || k->cur != k->first)
+			updgrp_block_unref(k->cur);
 	}
 	if (!k->first)
 		k->first = b;
@@ -491,6 +490,9 @@ struct updgrp_block *updgrp_encode_dump(struct updgrp *g, struct updgrp_pending 
 	struct updgrp_sink k = { .g = g, .dump = true, .pos = g->appended };
 	updgrp_encode_set(&k, p);
 	updgrp_put_eors(&k);
+	if (!k.cur)
+		updgrp_sink_room(
+		        &k); /* a group with no family has nothing to say: one empty block */
 	__atomic_store_n(&k.cur->len, k.cur_len, __ATOMIC_RELEASE);
 	/* The dump goes on where the stream is now. */
 	updgrp_block_ref(g->tail);

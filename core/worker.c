@@ -133,7 +133,7 @@ int worker_init(struct daemon *d, struct worker *w, unsigned id)
 	w->scratch = msg_scratch_new();
 	w->rbuf_cap = WORKER_RBUF + BGP_EXT_MAX_LEN;
 	w->rbuf = malloc(w->rbuf_cap);
-	w->rib_out = calloc(d->n_shards, sizeof(*w->rib_out));
+	w->rib_out = calloc(d->n_shards, sizeof(struct d_rib_in_msg *));
 	if (!w->loop || !w->scratch || !w->rbuf || !w->rib_out)
 		return -1;
 	mbox_init(&w->mbox, w->loop, worker_wake_cb, w);

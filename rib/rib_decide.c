@@ -138,7 +138,7 @@ unsigned rib_decide(const struct rib_path *paths, unsigned n, uint32_t local_as)
 	struct rib_rank **c = stack_c;
 	if (n > RIB_DECIDE_STACK) {
 		ranks = malloc(sizeof(*ranks) * n);
-		c = malloc(sizeof(*c) * n);
+		c = malloc(sizeof(struct rib_rank *) * n);
 		if (!ranks || !c)
 			abort();
 	}

@@ -387,7 +387,7 @@ struct rib_drop {
 
 static bool rib_drop_has(const struct rib_drop *d, const struct rib_source *src)
 {
-	return bsearch(&src, d->srcs, d->n, sizeof(*d->srcs), rib_ptr_cmp) != NULL;
+	return bsearch(&src, d->srcs, d->n, sizeof(struct rib_source *), rib_ptr_cmp) != NULL;
 }
 
 /* One entry: every path from a dropped source goes, in one replacement. */
@@ -407,7 +407,8 @@ static void rib_drop_entry(struct rib_prefix *p, void *arg)
 	unsigned k = 0;
 	for (unsigned i = 0; i < p->n_paths; i++) {
 		if (!rib_drop_has(d, p->paths[i].src)) {
-			new->paths[k++] = p->paths[i];
+			if (new)
+				new->paths[k++] = p->paths[i];
 			continue;
 		}
 		rib_path_release(s, &p->paths[i]);
@@ -421,7 +422,8 @@ static void rib_drop_entry(struct rib_prefix *p, void *arg)
 unsigned rib_shard_drop(struct rib_shard *s, struct rib_source **srcs, unsigned n,
                         struct rib_changes *out, struct rib_source **gone)
 {
-	struct rib_source *stack[64], **with = n <= 64 ? stack : malloc(sizeof(*with) * n);
+	struct rib_source *stack[64],
+	        **with = n <= 64 ? stack : malloc(sizeof(struct rib_source *) * n);
 	unsigned n_with = 0, n_gone = 0;
 	if (!with)
 		abort();
@@ -429,7 +431,7 @@ unsigned rib_shard_drop(struct rib_shard *s, struct rib_source **srcs, unsigned 
 		if (srcs[i]->paths_in[s->index])
 			with[n_with++] = srcs[i];
 	if (n_with) {
-		qsort(with, n_with, sizeof(*with), rib_ptr_cmp);
+		qsort(with, n_with, sizeof(struct rib_source *), rib_ptr_cmp);
 		struct rib_drop d = { .s = s, .srcs = with, .n = n_with, .out = out };
 		/* The walk reads the slot array it started on, which a shrink may retire: held
 		 * under RCU like any reader. */

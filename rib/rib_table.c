@@ -31,7 +31,7 @@ struct rib_slots {
 
 static struct rib_slots *rib_slots_new(uint32_t size)
 {
-	struct rib_slots *s = calloc(1, sizeof(*s) + sizeof(s->slot[0]) * size);
+	struct rib_slots *s = calloc(1, sizeof(*s) + sizeof(struct rib_prefix *) * size);
 	if (!s)
 		log_die("no memory for %u RIB slots", size);
 	s->mask = size - 1;
