@@ -41,7 +41,8 @@ if(PRISM_FUZZ)
   target_compile_options(prism_core_fuzz PRIVATE -fsanitize=fuzzer-no-link ${PRISM_FUZZ_SAN})
   target_link_libraries(prism_core_fuzz PUBLIC PkgConfig::URCU PkgConfig::URCU_CDS
                                                PkgConfig::XXHASH PkgConfig::JANSSON
-                                               PkgConfig::YAML PkgConfig::LIBEV Threads::Threads)
+                                               PkgConfig::YAML PkgConfig::LIBEV PkgConfig::MHD
+                                               Threads::Threads)
 
   add_executable(fuzz-decode ${PRISM_FUZZ_SRC})
   prism_target_defaults(fuzz-decode)

@@ -171,8 +171,10 @@ void attr_ref_n(const struct attr *a, uint32_t n);
 const struct attr *attr_ref_live(const struct attr *a);
 /* Drops a reference; the last one unlinks the set and frees it after a grace period. */
 void attr_unref(struct attr_table *t, const struct attr *a);
-/* Number of distinct interned sets (approximate under concurrent changes). */
+/* Number of distinct interned sets (approximate under concurrent changes), and the memory
+ * they take. */
 unsigned long attr_table_count(struct attr_table *t);
+unsigned long attr_table_bytes(struct attr_table *t);
 
 /* ---- JSON (attr_json.c) ---- */
 

@@ -23,6 +23,7 @@
 struct attr_table {
 	struct cds_lfht *ht;
 	unsigned long live;
+	unsigned long bytes; /* malloc'd for live sets */
 };
 
 enum { ATTR_INTERN_MAX_TRIES = 1000 };
@@ -116,10 +117,12 @@ static struct attr *attr_insert(struct attr_table *t, struct attr *fresh)
 		winner = attr_ref_if_live(a) ? a : NULL;
 	}
 	prism_rcu_read_unlock();
-	if (winner == fresh)
+	if (winner == fresh) {
 		__atomic_add_fetch(&t->live, 1, __ATOMIC_RELAXED);
-	else
+		__atomic_add_fetch(&t->bytes, attr_size(fresh->key_len), __ATOMIC_RELAXED);
+	} else {
 		free(fresh);
+	}
 	return winner;
 }
 
@@ -176,7 +179,13 @@ void attr_unref(struct attr_table *t, const struct attr *ca)
 		abort();
 	}
 	__atomic_sub_fetch(&t->live, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&t->bytes, attr_size(a->key_len), __ATOMIC_RELAXED);
 	call_rcu(&a->rcu, attr_free_rcu);
+}
+
+unsigned long attr_table_bytes(struct attr_table *t)
+{
+	return __atomic_load_n(&t->bytes, __ATOMIC_RELAXED);
 }
 
 unsigned long attr_table_count(struct attr_table *t)

@@ -92,6 +92,7 @@ struct d_call_msg {
 
 struct worker_stats {
 	uint64_t busy_ns; /* time spent handling events, not waiting */
+	uint32_t load_pm; /* busy time over the last second, per mille */
 	uint64_t loops;
 	uint64_t msgs_in; /* mailbox messages handled */
 	uint64_t updates_in, prefixes_in;
@@ -108,7 +109,8 @@ struct worker {
 	struct mbox mbox;
 	ev_prepare flush_w; /* before the loop sleeps: send what this iteration produced */
 	ev_check wake_w;    /* after it wakes: busy-time accounting */
-	uint64_t t_woke;
+	ev_timer load_w;    /* once a second: the load figure */
+	uint64_t t_woke, load_busy0, load_t0;
 	/* ingress */
 	struct msg_scratch *scratch;
 	uint8_t *rbuf;

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/api.h"
 #include "core/bgp.h"
 #include "core/log.h"
 #include "core/peer.h"
@@ -329,8 +330,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	struct api *api = cfg.http.len ? api_start(&d) : NULL;
 	int sig = prismd_wait_for_stop(&d);
 	log_info("signal %d: stopping", sig);
+	api_stop(api);
 	prismd_stop(&d);
 	rc = 0;
 	log_info("stopped");

@@ -104,6 +104,8 @@ struct updgrp_stats {
 	uint32_t members;
 	uint64_t appended, updates, prefixes, dumps, detached;
 };
+/* Octets held in stream blocks, over every group. */
+uint64_t updgrp_blocks_bytes(void);
 /* Calls fn for every group (any thread). */
 void updgrp_each(struct updgrp_table *t, void (*fn)(const struct updgrp_stats *, void *),
                  void *arg);

@@ -18,11 +18,20 @@ enum { UPDGRP_PENDING_KEEP = 32768 };
 
 /* ---- blocks ---- */
 
+/* Octets held in stream blocks, over every group: what slow members cost. */
+static uint64_t updgrp_block_bytes;
+
+uint64_t updgrp_blocks_bytes(void)
+{
+	return __atomic_load_n(&updgrp_block_bytes, __ATOMIC_RELAXED);
+}
+
 struct updgrp_block *updgrp_block_new(size_t cap, uint64_t pos, bool dump)
 {
 	struct updgrp_block *b = malloc(sizeof(*b) + cap);
 	if (!b)
 		log_die("no memory for a %zu-octet stream block", cap);
+	__atomic_add_fetch(&updgrp_block_bytes, sizeof(*b) + cap, __ATOMIC_RELAXED);
 	b->refcnt = 1;
 	b->cap = (uint32_t)cap;
 	b->len = 0;
@@ -43,6 +52,7 @@ void updgrp_block_unref(struct updgrp_block *b)
 {
 	while (b && __atomic_sub_fetch(&b->refcnt, 1, __ATOMIC_ACQ_REL) == 0) {
 		struct updgrp_block *next = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE);
+		__atomic_sub_fetch(&updgrp_block_bytes, sizeof(*b) + b->cap, __ATOMIC_RELAXED);
 		free(b);
 		b = next;
 	}

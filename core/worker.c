@@ -123,6 +123,20 @@ static void worker_check_cb(struct ev_loop *loop, ev_check *c, int revents)
 	__atomic_add_fetch(&w->st.loops, 1, __ATOMIC_RELAXED);
 }
 
+static void worker_load_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop, (void)revents;
+	struct worker *w = t->data;
+	uint64_t now = d_now_ns(), busy = __atomic_load_n(&w->st.busy_ns, __ATOMIC_RELAXED);
+	if (w->load_t0 && now > w->load_t0) {
+		uint64_t pm = (busy - w->load_busy0) * 1000 / (now - w->load_t0);
+		__atomic_store_n(&w->st.load_pm, (uint32_t)(pm > 1000 ? 1000 : pm),
+		                 __ATOMIC_RELAXED);
+	}
+	w->load_t0 = now;
+	w->load_busy0 = busy;
+}
+
 int worker_init(struct daemon *d, struct worker *w, unsigned id)
 {
 	memset(w, 0, sizeof(*w));
@@ -143,6 +157,9 @@ int worker_init(struct daemon *d, struct worker *w, unsigned id)
 	ev_check_init(&w->wake_w, worker_check_cb);
 	w->wake_w.data = w;
 	ev_check_start(w->loop, &w->wake_w);
+	ev_timer_init(&w->load_w, worker_load_cb, 1, 1);
+	w->load_w.data = w;
+	ev_timer_start(w->loop, &w->load_w);
 	return 0;
 }
 
@@ -200,6 +217,7 @@ void worker_free(struct worker *w)
 	if (w->loop) {
 		ev_prepare_stop(w->loop, &w->flush_w);
 		ev_check_stop(w->loop, &w->wake_w);
+		ev_timer_stop(w->loop, &w->load_w);
 		mbox_destroy(&w->mbox);
 		ev_loop_destroy(w->loop);
 	}

@@ -120,6 +120,7 @@ write_criterion_cfg()
   <define name="ParameterizedTestParameters(suite, name)" value="static void *suite##_##name##_params(void)"/>
   <define name="ParameterizedTest(t, suite, name, ...)" value="void suite##_##name(t)"/>
   <define name="cds_lfht_for_each_entry(ht, iter, pos, member)" value="for (pos = NULL; pos; )"/>
+  <define name="json_array_foreach(array, index, value)" value="for (index = 0; (value = NULL); )"/>
 </def>
 EOF
 }
