@@ -622,8 +622,15 @@ int pb_run_bench(struct pb_cfg *cfg)
 	res->harness_cpu_s = pb_self_cpu_s() - res->harness_cpu0;
 	if (res->proc_ok)
 		res->proc_ok = pb_proc_read(cfg->pids, cfg->n_pids, &res->proc_end);
+	if (cfg->hold_s > 0) {
+		/* The result first, then the sessions stay up for a look at the reflector. */
+		pb_result_print(res, stdout);
+		fflush(stdout);
+		pb_sleep_ms((unsigned)(cfg->hold_s * 1000));
+	}
 	pb_threads_stop(run);
-	pb_result_print(res, stdout);
+	if (cfg->hold_s <= 0)
+		pb_result_print(res, stdout);
 	if (cfg->json_path && pb_result_write_json(res, cfg->json_path) < 0)
 		fprintf(stderr, "prism-bench: cannot write %s\n", cfg->json_path);
 	rc = res->failed ? 1 : 0;

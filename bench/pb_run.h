@@ -44,6 +44,7 @@ struct pb_cfg {
 	double flap_down_s;     /* ... and stays down this long */
 	uint32_t seed;
 	uint32_t stuck;          /* the last this many listeners stop reading once Established */
+	double hold_s;           /* keep every session up this long after the result */
 	pid_t pids[PB_MAX_PIDS]; /* the reflector's processes, for CPU and RSS */
 	unsigned n_pids;
 	const char *json_path;

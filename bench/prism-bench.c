@@ -44,6 +44,7 @@ enum {
 	OPT_LISTEN,
 	OPT_ROUTER_ID,
 	OPT_STUCK,
+	OPT_HOLD_UP,
 };
 
 static const struct option pb_options[] = {
@@ -84,6 +85,7 @@ static const struct option pb_options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "router-id", required_argument, NULL, OPT_ROUTER_ID },
 	{ "stuck", required_argument, NULL, OPT_STUCK },
+	{ "hold", required_argument, NULL, OPT_HOLD_UP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -128,6 +130,8 @@ static const char pb_usage[] =
         "      --stuck N            the last N listeners (listen-only peers) stop reading once\n"
         "                           up; they are left out of verification, the rest must\n"
         "                           converge as usual\n"
+        "      --hold S             keep the sessions up S seconds after the result, for a\n"
+        "                           look at the reflector\n"
         "      --pid PID            the reflector's process, for CPU and peak RSS (repeatable;\n"
         "                           descendants count too)\n"
         "      --json FILE          write the result as JSON ('-': stdout)\n"
@@ -370,6 +374,9 @@ static void pb_apply_run_opt(struct pb_cfg *c, int opt, const char *arg)
 		break;
 	case OPT_STUCK:
 		c->stuck = (uint32_t)pb_ulong(arg, 0, 1000000, "bad --stuck");
+		break;
+	case OPT_HOLD_UP:
+		c->hold_s = pb_double(arg, 0, 86400, "bad --hold");
 		break;
 	default:
 		break;
