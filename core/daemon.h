@@ -40,6 +40,7 @@ enum {
 enum d_msg_type {
 	D_MSG_RIB_IN,    /* routes for one shard */
 	D_MSG_RIB_DROP,  /* a source went down: drop its paths from every local shard */
+	D_MSG_RIB_STALE, /* enhanced route refresh: mark a source's paths stale, or purge them */
 	D_MSG_CHANGES,   /* best-path changes, for the groups a worker owns */
 	D_MSG_ACCEPT,    /* a connection accepted elsewhere for a neighbor owned here */
 	D_MSG_GRP_JOIN,  /* to a group's owner: a member wants the table */
@@ -60,6 +61,8 @@ struct d_rib_in_msg {
 struct d_rib_drop_msg {
 	struct mbox_msg hdr;
 	struct rib_source *src;
+	uint8_t afi; /* D_MSG_RIB_STALE: the family */
+	bool purge;  /* D_MSG_RIB_STALE: EoRR (purge) rather than BoRR (mark) */
 };
 
 /* One batch of changes, shared by every worker (each reads it for the groups it owns);
@@ -185,10 +188,13 @@ void ingress_update(struct sess *s, const struct msg_update *u);
 /* Sends every partly filled RIB batch (from the flush watcher). */
 void ingress_flush(struct worker *w);
 void ingress_drop_source(struct worker *w, struct rib_source *src);
+/* RFC 7313 BoRR (purge false) or EoRR (purge true) from the session's peer for afi. */
+void ingress_refresh_marker(struct worker *w, struct rib_source *src, uint8_t afi, bool purge);
 /* Handlers for the RIB messages, on the shard owner. */
 void rib_handle_in(struct worker *w, struct d_rib_in_msg *m);
 void rib_handle_drop(struct worker *w, struct d_rib_drop_msg *m);
 void rib_flush_drops(struct worker *w);
+void rib_handle_stale(struct worker *w, struct d_rib_drop_msg *m);
 /* Sends the changes this worker's shards made to every group owner. */
 void rib_flush_changes(struct worker *w);
 void rib_handle_changes(struct worker *w, struct d_changes_msg *m);

@@ -180,6 +180,22 @@ void ingress_drop_source(struct worker *w, struct rib_source *src)
 	}
 }
 
+void ingress_refresh_marker(struct worker *w, struct rib_source *src, uint8_t afi, bool purge)
+{
+	struct daemon *d = w->d;
+	ingress_flush(w);
+	unsigned owners = d->n_shards < d->n_workers ? d->n_shards : d->n_workers;
+	for (unsigned i = 0; i < owners; i++) {
+		struct d_rib_drop_msg *m = malloc(sizeof(*m));
+		if (!m)
+			log_die("no memory for a refresh marker");
+		*m = (struct d_rib_drop_msg){
+			.hdr.type = D_MSG_RIB_STALE, .src = src, .afi = afi, .purge = purge
+		};
+		worker_post(w, &d->workers[i], &m->hdr);
+	}
+}
+
 /* ---- on the shard owners ---- */
 
 void rib_handle_in(struct worker *w, struct d_rib_in_msg *m)
@@ -207,6 +223,19 @@ void rib_handle_drop(struct worker *w, struct d_rib_drop_msg *m)
 		w->cap_drops = cap;
 	}
 	w->drops[w->n_drops++] = m->src;
+	free(m);
+}
+
+void rib_handle_stale(struct worker *w, struct d_rib_drop_msg *m)
+{
+	struct daemon *d = w->d;
+	for (unsigned s = w->id; s < d->n_shards; s += d->n_workers) {
+		if (m->purge)
+			rib_shard_purge_stale(d->shards[s], m->src, m->afi, &w->changes);
+		else
+			rib_shard_mark_stale(d->shards[s], m->src, m->afi);
+		rib_shard_flush(d->shards[s]);
+	}
 	free(m);
 }
 

@@ -147,7 +147,7 @@ static int prismd_setup(struct daemon *d, struct cfg *c)
 		.hold_time = c->hold_time,
 		.af = { true, true },
 		.route_refresh = true,
-		.enhanced_rr = false,
+		.enhanced_rr = true,
 		.ext_msg = true,
 	};
 	d->attrs = attr_table_new();

@@ -286,10 +286,15 @@ void sess_want_write(struct sess *s)
 		ev_io_start(s->w->loop, &s->wio);
 }
 
-void sess_send_ctl(struct sess *s, const uint8_t *msg, size_t len)
+void sess_queue_ctl(struct sess *s, const uint8_t *msg, size_t len)
 {
 	sess_ctl_append(&s->ctl, msg, len);
 	s->msgs_out++;
+}
+
+void sess_send_ctl(struct sess *s, const uint8_t *msg, size_t len)
+{
+	sess_queue_ctl(s, msg, len);
 	sess_want_write(s);
 }
 
@@ -678,10 +683,27 @@ static void sess_on_refresh(struct sess *s, const uint8_t *msg, uint16_t len)
 		sess_fail_err(s, &e);
 		return;
 	}
-	/* A request (subtype 0) re-sends everything; the peer's own BoRR / EoRR markers only
-	 * frame routes it sends again, which replace the old ones as they come. */
-	if (r.subtype == RR_NORMAL && s->sp.route_refresh)
-		updgrp_resync(s);
+	int af = r.safi != SAFI_UNICAST ? -1
+	         : r.afi == AFI_IPV4    ? AF_IDX_IPV4
+	         : r.afi == AFI_IPV6    ? AF_IDX_IPV6
+	                                : -1;
+	if (af < 0 || !s->sp.af[af])
+		return; /* RFC 2918 3: a family not negotiated is ignored */
+	switch (r.subtype) {
+	case RR_NORMAL:
+		/* re-send the whole table; with RFC 7313 framed by BoRR and EoRR */
+		if (s->sp.route_refresh || s->sp.enhanced_rr)
+			updgrp_resync(s, s->sp.enhanced_rr ? (uint8_t)(1u << af) : 0);
+		break;
+	case RR_BORR:
+	case RR_EORR:
+		/* the peer re-sends its routes: the ones it does not send again go at EoRR */
+		if (s->sp.enhanced_rr)
+			ingress_refresh_marker(s->w, s->src, (uint8_t)r.afi, r.subtype == RR_EORR);
+		break;
+	default:
+		break; /* RFC 7313 5: other subtypes are ignored */
+	}
 }
 
 static bool sess_dispatch(struct sess *s, const uint8_t *msg, const struct msg_hdr *h)

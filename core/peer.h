@@ -92,6 +92,8 @@ void nbr_stop_all(struct worker *w, uint8_t subcode, const char *text);
 
 /* Queues a control message; it goes out before further stream data, between messages. */
 void sess_send_ctl(struct sess *s, const uint8_t *msg, size_t len);
+/* The same, without writing now: for the write path itself. */
+void sess_queue_ctl(struct sess *s, const uint8_t *msg, size_t len);
 /* Arms the write watcher when there is something to write. */
 void sess_want_write(struct sess *s);
 /* Ends the session with a NOTIFICATION (code 0: without one). */

@@ -79,8 +79,9 @@ void updgrp_table_free(struct updgrp_table *t);
 void updgrp_join(struct sess *s, const struct updgrp_key *k);
 /* The session is going away: its member lets go. Safe at any point after join. */
 void updgrp_leave(struct sess *s);
-/* ROUTE-REFRESH: send the session the whole table again. */
-void updgrp_resync(struct sess *s);
+/* ROUTE-REFRESH: send the session the whole table again. err_afs (bit AF_IDX_IPV4 /
+ * AF_IDX_IPV6) asks for RFC 7313 framing: BoRR before the table, EoRR after it. */
+void updgrp_resync(struct sess *s, uint8_t err_afs);
 
 /* Writes what the member's cursor has to the socket, after any control message the session
  * has queued (those go between messages only). Returns -1 on a socket error. */

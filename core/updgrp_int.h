@@ -80,6 +80,8 @@ struct updgrp_member {
 	uint32_t msg_left; /* octets of the current message still to write */
 	bool joining;      /* a JOIN is on its way or waiting for a dump */
 	bool resync;       /* rejoin once the carry is out */
+	uint8_t err_afs;   /* enhanced refresh asked for these families: BoRR at the next start */
+	uint8_t eorr_afs;  /* ... and EoRR once the cursor leaves the dump */
 	uint8_t *carry;    /* the rest of a partly written message, once detached */
 	uint32_t carry_len, carry_off;
 	struct updgrp_member *next_local, *prev_local;

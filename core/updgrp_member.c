@@ -67,6 +67,21 @@ void updgrp_member_drop_cursor(struct updgrp_member *m)
 	m->msg_left = 0;
 }
 
+/* RFC 7313 markers, as control messages between stream messages. */
+static void updgrp_send_markers(struct sess *s, uint8_t afs, uint8_t subtype)
+{
+	static const uint16_t afi[AF_IDX_N] = { AFI_IPV4, AFI_IPV6 };
+	for (int af = 0; af < AF_IDX_N; af++) {
+		if (!(afs & (1u << af)))
+			continue;
+		uint8_t msg[32];
+		struct msg_refresh r = { .afi = afi[af], .subtype = subtype, .safi = SAFI_UNICAST };
+		size_t n = msg_refresh_encode(&r, msg, sizeof(msg));
+		if (n)
+			sess_queue_ctl(s, msg, n);
+	}
+}
+
 void updgrp_member_start(struct worker *w, struct updgrp_member *m, struct updgrp_block *blk)
 {
 	updgrp_block_unref(m->blk);
@@ -74,12 +89,18 @@ void updgrp_member_start(struct worker *w, struct updgrp_member *m, struct updgr
 	m->off = 0;
 	m->msg_left = 0;
 	updgrp_local_link(w, m);
+	if (m->err_afs) {
+		updgrp_send_markers(m->s, m->err_afs, RR_BORR);
+		m->eorr_afs = m->err_afs;
+		m->err_afs = 0;
+	}
 	sess_want_write(m->s);
 }
 
 /* ---- the cursor ---- */
 
-/* Moves past a block that is final and fully read, so that it can be freed. */
+/* Moves past a block that is final and fully read, so that it can be freed. Leaving the
+ * dump for the stream ends an enhanced refresh: EoRR goes out there. */
 static void updgrp_cursor_settle(struct updgrp_member *m)
 {
 	for (;;) {
@@ -87,6 +108,11 @@ static void updgrp_cursor_settle(struct updgrp_member *m)
 		struct updgrp_block *next = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE);
 		if (!next || m->off < __atomic_load_n(&b->len, __ATOMIC_ACQUIRE))
 			return;
+		if (b->dump && !next->dump && m->eorr_afs) {
+			uint8_t afs = m->eorr_afs;
+			m->eorr_afs = 0;
+			updgrp_send_markers(m->s, afs, RR_EORR);
+		}
 		updgrp_block_ref(next);
 		m->off = b->next_off;
 		m->blk = next;
@@ -128,7 +154,8 @@ static int updgrp_cursor_iov(const struct updgrp_member *m, struct iovec *iov, i
 			*total += len - off;
 			n++;
 		}
-		if (!next)
+		/* an EoRR is due where the dump ends: stop there, so it goes in between */
+		if (!next || (m->eorr_afs && b->dump && !next->dump))
 			break;
 		off = b->next_off;
 		b = next;
@@ -162,11 +189,14 @@ static void updgrp_member_detach(struct updgrp_member *m)
 	m->resync = true;
 }
 
-void updgrp_resync(struct sess *s)
+void updgrp_resync(struct sess *s, uint8_t err_afs)
 {
 	struct updgrp_member *m = s->member;
-	if (!m || m->joining || m->resync)
-		return; /* a dump is coming anyway */
+	if (!m)
+		return;
+	m->err_afs |= err_afs;
+	if (m->joining || m->resync)
+		return; /* a dump is coming anyway; it brings the markers */
 	updgrp_member_detach(m);
 	sess_want_write(s);
 }
@@ -216,22 +246,22 @@ static int updgrp_write_ctl(struct sess *s)
 	return r;
 }
 
+/* One writev. Returns 1 when the stream is drained, 2 when there may be more, 0 when the
+ * socket is full, -1 on an error. */
 static int updgrp_write_stream(struct sess *s, struct updgrp_member *m)
 {
-	for (int round = 0; round < 16; round++) {
-		struct iovec iov[UPDGRP_IOV];
-		size_t total;
-		int n = updgrp_cursor_iov(m, iov, UPDGRP_IOV, &total);
-		if (n == 0)
-			return 1;
-		ssize_t w = updgrp_writev(s, iov, n);
-		if (w < 0)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		updgrp_cursor_advance(m, (size_t)w);
-		if ((size_t)w < total)
-			return 0;
+	struct iovec iov[UPDGRP_IOV];
+	size_t total;
+	int n = updgrp_cursor_iov(m, iov, UPDGRP_IOV, &total);
+	if (n == 0) {
+		updgrp_cursor_settle(m); /* a marker may be due at a block's end */
+		return s->ctl.len ? 2 : 1;
 	}
-	return 0; /* more to do: come back when writable, so others get their turn */
+	ssize_t w = updgrp_writev(s, iov, n);
+	if (w < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	updgrp_cursor_advance(m, (size_t)w);
+	return (size_t)w < total ? 0 : 2;
 }
 
 bool updgrp_member_at_boundary(const struct sess *s)
@@ -254,24 +284,31 @@ bool updgrp_member_idle(const struct sess *s)
 	return updgrp_cursor_iov(m, iov, 1, &total) == 0;
 }
 
+/* Control messages go between stream messages: each round writes them first when the
+ * cursor is at a boundary. Bounded, so that one member does not keep the worker. */
 int updgrp_member_write(struct sess *s)
 {
 	struct updgrp_member *m = s->member;
-	int r;
-	if (m && m->carry && (r = updgrp_write_carry(s, m)) != 1)
-		return r;
-	if (s->ctl.len && updgrp_member_at_boundary(s) && (r = updgrp_write_ctl(s)) != 1)
-		return r;
-	if (s->ctl.off) /* a control message is half out: nothing else may go */
-		return 0;
-	if (m && m->resync && !m->carry && !m->joining) {
-		m->resync = false;
-		updgrp_post_join(m);
-		return 1;
+	int r = 1;
+	for (int round = 0; round < 16; round++) {
+		if (m && m->carry && (r = updgrp_write_carry(s, m)) != 1)
+			return r;
+		if (s->ctl.len && updgrp_member_at_boundary(s) && (r = updgrp_write_ctl(s)) != 1)
+			return r;
+		if (s->ctl.off) /* a control message is half out: nothing else may go */
+			return 0;
+		if (m && m->resync && !m->carry && !m->joining) {
+			m->resync = false;
+			updgrp_post_join(m);
+			return 1;
+		}
+		if (!m || !m->blk)
+			return 1;
+		r = updgrp_write_stream(s, m);
+		if (r != 2)
+			return r;
 	}
-	if (!m || !m->blk)
-		return 1;
-	return updgrp_write_stream(s, m);
+	return 0; /* more to do: come back when writable, so others get their turn */
 }
 
 /* A worker's members of g: the stream grew. Members whose sockets are full wait for their

@@ -44,6 +44,9 @@ static void worker_dispatch(struct worker *w, struct mbox_msg *m)
 	case D_MSG_RIB_DROP:
 		rib_handle_drop(w, (struct d_rib_drop_msg *)m);
 		break;
+	case D_MSG_RIB_STALE:
+		rib_handle_stale(w, (struct d_rib_drop_msg *)m);
+		break;
 	case D_MSG_CHANGES:
 		rib_handle_changes(w, (struct d_changes_msg *)m);
 		break;

@@ -62,7 +62,11 @@ struct rib_path {
 	const struct attr *attrs; /* interned */
 	struct rib_source *src;
 	uint32_t path_id; /* ADD-PATH identifier from the source, 0 without ADD-PATH */
+	uint32_t flags;   /* RIB_PATH_STALE; only the shard owner reads or writes it */
 };
+
+/* Set by a BoRR (RFC 7313): the path goes at the EoRR unless the peer sends it again. */
+enum { RIB_PATH_STALE = 1 };
 
 /* 40 octets for an IPv4 prefix with one path (a 48-octet jemalloc class). An IPv6 address
  * does not fit the header and follows the paths. */
@@ -150,6 +154,11 @@ void rib_shard_apply(struct rib_shard *s, const struct rib_in *in, uint32_t n,
  * caller frees them with call_rcu. Returns how many. */
 unsigned rib_shard_drop(struct rib_shard *s, struct rib_source **srcs, unsigned n,
                         struct rib_changes *out, struct rib_source **gone);
+/* RFC 7313 enhanced route refresh, for one family of src: mark every path stale (BoRR), or
+ * remove the paths still stale (EoRR). */
+void rib_shard_mark_stale(struct rib_shard *s, struct rib_source *src, uint8_t afi);
+void rib_shard_purge_stale(struct rib_shard *s, struct rib_source *src, uint8_t afi,
+                           struct rib_changes *out);
 /* Frees what replaced entries left behind, after a grace period. Call after each batch. */
 void rib_shard_flush(struct rib_shard *s);
 

@@ -337,7 +337,8 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 	struct rib_path path = { .attrs = in->attrs, .src = in->src, .path_id = in->pfx.path_id };
 
 	if (i >= 0 && old->paths[i].attrs == in->attrs) {
-		/* the same route again: nothing changes */
+		/* the same route again: nothing changes, but a stale mark goes */
+		old->paths[i].flags = 0;
 		attr_unref(s->attrs, in->attrs);
 		return;
 	}
@@ -445,6 +446,67 @@ unsigned rib_shard_drop(struct rib_shard *s, struct rib_source **srcs, unsigned 
 	if (with != stack)
 		free(with);
 	return n_gone;
+}
+
+/* ---- enhanced route refresh ---- */
+
+struct rib_stale {
+	struct rib_shard *s;
+	struct rib_source *src;
+	uint8_t afi;
+	struct rib_changes *out;
+};
+
+/* flags is the shard owner's own: readers never look at it, so it changes in place. */
+static void rib_mark_entry(struct rib_prefix *p, void *arg)
+{
+	const struct rib_stale *st = arg;
+	if (p->afi != st->afi)
+		return;
+	for (unsigned i = 0; i < p->n_paths; i++)
+		if (p->paths[i].src == st->src)
+			p->paths[i].flags |= RIB_PATH_STALE;
+}
+
+void rib_shard_mark_stale(struct rib_shard *s, struct rib_source *src, uint8_t afi)
+{
+	struct rib_stale st = { .s = s, .src = src, .afi = afi };
+	if (src->paths_in[s->index])
+		rib_table_walk(&s->t, rib_mark_entry, &st);
+}
+
+static void rib_purge_entry(struct rib_prefix *p, void *arg)
+{
+	const struct rib_stale *st = arg;
+	if (p->afi != st->afi)
+		return;
+	for (unsigned i = 0; i < p->n_paths; i++) {
+		if (p->paths[i].src == st->src && (p->paths[i].flags & RIB_PATH_STALE)) {
+			struct prefix pfx;
+			rib_prefix_get(p, &pfx);
+			/* one stale path per entry: a source has one path per path id, and the
+			 * withdrawal replaces the entry */
+			rib_remove_path(st->s, p, i, &pfx, rib_hash(&pfx), st->out);
+			return;
+		}
+	}
+}
+
+void rib_shard_purge_stale(struct rib_shard *s, struct rib_source *src, uint8_t afi,
+                           struct rib_changes *out)
+{
+	struct rib_stale st = { .s = s, .src = src, .afi = afi, .out = out };
+	if (!src->paths_in[s->index])
+		return;
+	/* An ADD-PATH source may have several stale paths on one entry: walk until none. */
+	for (unsigned round = 0; round < 64; round++) {
+		uint64_t before = s->paths;
+		prism_rcu_read_lock();
+		rib_table_walk(&s->t, rib_purge_entry, &st);
+		prism_rcu_read_unlock();
+		if (s->paths == before)
+			break;
+	}
 }
 
 struct rib_walk_arg {
