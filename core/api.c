@@ -99,11 +99,12 @@ static const char *api_kind(const struct nbr *n)
 static uint64_t api_nbr_routes(const struct nbr *n, const struct daemon *d)
 {
 	const struct sess *s = n->sess;
+	const struct rib_source *src = s && s->src ? s->src : n->gr_src;
 	uint64_t sum = 0;
-	if (!s || !s->src)
+	if (!src)
 		return 0;
 	for (unsigned i = 0; i < d->n_shards; i++)
-		sum += __atomic_load_n(&s->src->paths_in[i], __ATOMIC_RELAXED);
+		sum += __atomic_load_n(&src->paths_in[i], __ATOMIC_RELAXED);
 	return sum;
 }
 
@@ -125,12 +126,28 @@ static json_t *api_nbr(const struct nbr *n, const struct worker *w)
 	        (json_int_t)API_LOAD(n->st.rejected_in), "established",
 	        (json_int_t)API_LOAD(n->st.established), "dropped",
 	        (json_int_t)API_LOAD(n->st.dropped), "last_error", n->last_error);
+	if (n->gr_afs) {
+		/* graceful restart: routes kept stale, and for how much longer */
+		json_t *fams = json_array();
+		if (n->gr_afs & (1u << AF_IDX_IPV4))
+			json_array_append_new(fams, json_string("ipv4"));
+		if (n->gr_afs & (1u << AF_IDX_IPV6))
+			json_array_append_new(fams, json_string("ipv6"));
+		json_object_set_new(o, "stale_families", fams);
+		json_object_set_new(
+		        o, "stale_for_s",
+		        json_real(n->gr_until_ns > now ? api_secs(n->gr_until_ns - now) : 0));
+	}
 	if (s && s->state == SESS_ESTABLISHED) {
 		json_object_set_new(o, "peer_id", api_ipv4(s->sp.peer_id));
 		json_object_set_new(o, "hold_time", json_integer(s->sp.hold_time));
 		json_object_set_new(o, "ipv4", json_boolean(s->sp.af[AF_IDX_IPV4]));
 		json_object_set_new(o, "ipv6", json_boolean(s->sp.af[AF_IDX_IPV6]));
 		json_object_set_new(o, "as4", json_boolean(s->sp.tx.as4));
+		/* we keep its routes across its restarts (RFC 4724 helper) */
+		json_object_set_new(o, "graceful_restart",
+		                    json_boolean(s->offer.graceful_restart && s->sp.peer_gr_afs &&
+		                                 s->sp.peer_restart_time));
 		json_object_set_new(o, "uptime_s", json_real(api_secs(now - s->t_up_ns)));
 	}
 	return o;

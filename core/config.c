@@ -899,6 +899,13 @@ static int cfg_key_add_path(struct cfg_parse *p, const yaml_node_t *v, void *obj
 	return 0;
 }
 
+static int cfg_key_graceful_restart(struct cfg_parse *p, const yaml_node_t *v, void *obj)
+{
+	struct cfg_neighbor *n = obj;
+
+	return cfg_bool(p, v, &n->graceful_restart);
+}
+
 static int cfg_family(struct cfg_parse *p, const yaml_node_t *v, struct cfg_neighbor *n)
 {
 	static const struct cfg_word words[] = { { "ipv4", AFI_IPV4 }, { "ipv6", AFI_IPV6 } };
@@ -1003,6 +1010,7 @@ static const struct cfg_key cfg_peer_keys[] = {
 	{ "export", cfg_key_export, false, NULL },
 	{ "add-path", cfg_key_add_path, false, NULL },
 	{ "families", cfg_key_families, false, NULL },
+	{ "graceful-restart", cfg_key_graceful_restart, false, NULL },
 	{ "max-peers", NULL, false, "max-peers belongs to peer-ranges" },
 	{ "prefix", NULL, false, "a peer has an address; a prefix belongs to peer-ranges" },
 };
@@ -1111,6 +1119,7 @@ static const struct cfg_key cfg_range_keys[] = {
 	{ "export", cfg_key_export, false, NULL },
 	{ "add-path", cfg_key_add_path, false, NULL },
 	{ "families", cfg_key_families, false, NULL },
+	{ "graceful-restart", cfg_key_graceful_restart, false, NULL },
 	{ "address", NULL, false, "a peer range has a prefix, not an address" },
 	{ "passive", NULL, false, "peer ranges are always passive" },
 	{ "local-address", NULL, false, "peer ranges are always passive and never connect" },
@@ -1131,6 +1140,7 @@ static void cfg_neighbor_defaults(const struct cfg *c, struct cfg_neighbor *n)
 	n->export = CFG_POLICY_NONE;
 	n->ipv4 = true;
 	n->ipv6 = true;
+	n->graceful_restart = true;
 }
 
 static int cfg_key_peers(struct cfg_parse *p, const yaml_node_t *v, void *obj)

@@ -46,6 +46,7 @@ struct cfg_neighbor {
 	enum cfg_policy export; /* eBGP only */
 	bool addpath_rx;        /* offer ADD-PATH receive for IPv4 and IPv6 unicast */
 	bool ipv4, ipv6;        /* address families offered (default both) */
+	bool graceful_restart; /* RFC 4724 helper: keep a restarting peer's routes (default true) */
 };
 
 struct cfg_peer {

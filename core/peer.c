@@ -27,6 +27,8 @@ enum {
 	SESS_OPEN_HOLD = 240,    /* 8.2.2: a large hold time until the OPEN arrives */
 	SESS_READS_PER_WAKE = 4, /* then the loop serves the other sessions */
 	SESS_BACKOFF_MAX = 120,
+	GR_OUR_RESTART_TIME = 120, /* what we advertise; we keep no forwarding state */
+	GR_STALE_TIME = 360,       /* once a restarted peer is back, how long it has for EoR */
 };
 
 static void sess_read_cb(struct ev_loop *loop, ev_io *io, int revents);
@@ -35,6 +37,7 @@ static void sess_hold_cb(struct ev_loop *loop, ev_timer *t, int revents);
 static void sess_keepalive_cb(struct ev_loop *loop, ev_timer *t, int revents);
 static void sess_down(struct sess *s, const char *why);
 static void sess_opened(struct sess *s);
+static void nbr_gr_timer_cb(struct ev_loop *loop, ev_timer *t, int revents);
 
 const char *sess_state_name(enum sess_state s)
 {
@@ -192,6 +195,8 @@ static struct nbr *nbr_new(struct worker *w, const struct cfg_neighbor *cn, int 
 		snprintf(n->name, sizeof(n->name), "%s/%s", cn->name, a);
 	ev_init(&n->retry, nbr_retry_cb);
 	n->retry.data = n;
+	ev_init(&n->gr_timer, nbr_gr_timer_cb);
+	n->gr_timer.data = n;
 	n->next = w->nbrs;
 	w->nbrs = n;
 	return n;
@@ -279,6 +284,7 @@ void sess_want_write(struct sess *s)
 		return; /* the watcher will come back */
 	int r = sess_flush(s);
 	if (r < 0) {
+		s->lost = true;
 		sess_down(s, strerror(errno));
 		return;
 	}
@@ -384,6 +390,98 @@ void sess_reap(struct worker *w)
 	}
 }
 
+/* ---- graceful restart, receiving speaker (RFC 4724 4.2) ---- */
+
+static uint8_t af_afi(int af) { return af == AF_IDX_IPV6 ? AFI_IPV6 : AFI_IPV4; }
+
+static void nbr_gr_arm(struct nbr *n, unsigned secs)
+{
+	ev_timer_stop(n->w->loop, &n->gr_timer);
+	ev_timer_set(&n->gr_timer, secs, 0);
+	ev_timer_start(n->w->loop, &n->gr_timer);
+	n->gr_until_ns = d_now_ns() + (uint64_t)secs * 1000000000u;
+}
+
+static void nbr_gr_clear(struct nbr *n)
+{
+	ev_timer_stop(n->w->loop, &n->gr_timer);
+	n->gr_src = NULL;
+	n->gr_afs = 0;
+	n->gr_until_ns = 0;
+}
+
+/* The stale paths of families afs go now. */
+static void nbr_gr_purge(struct nbr *n, uint8_t afs)
+{
+	for (int af = 0; af < AF_IDX_N; af++)
+		if (afs & (1u << af))
+			ingress_refresh_marker(n->w, n->gr_src, af_afi(af), true);
+	n->gr_afs &= (uint8_t)~afs;
+	if (!n->gr_afs)
+		nbr_gr_clear(n);
+}
+
+/* Session s is going. When it was lost, with no NOTIFICATION, from a peer that keeps its
+ * forwarding state for some families across a restart, its paths in those families stay,
+ * marked stale, for the restart time it gave; the rest go. True when the source is kept. */
+static bool nbr_gr_retain(struct sess *s)
+{
+	struct nbr *n = s->n;
+	const struct sess_params *p = &s->sp;
+	uint8_t keep = p->peer_gr_afs;
+	if (!s->lost || !s->offer.graceful_restart || !keep || !p->peer_restart_time ||
+	    __atomic_load_n(&s->w->stopping, __ATOMIC_ACQUIRE))
+		return false;
+	n->gr_src = s->src;
+	for (int af = 0; af < AF_IDX_N; af++) {
+		if (!p->af[af])
+			continue;
+		ingress_refresh_marker(s->w, s->src, af_afi(af), false);
+		if (!(keep & (1u << af)))
+			ingress_refresh_marker(s->w, s->src, af_afi(af), true);
+	}
+	n->gr_afs = keep;
+	nbr_gr_arm(n, p->peer_restart_time);
+	log_info("%s: graceful restart: its routes stay, stale, for up to %us", n->name,
+	         p->peer_restart_time);
+	return true;
+}
+
+/* Session s is Established: the source it takes on, if a restart left one (4.2: families
+ * the new OPEN does not list, or lists without the F bit, lose their stale paths now). */
+static struct rib_source *nbr_gr_resume(struct sess *s)
+{
+	struct nbr *n = s->n;
+	struct rib_source *src = n->gr_src;
+	if (!src)
+		return NULL;
+	if (src->router_id != s->sp.peer_id || src->asn != s->sp.peer_as) {
+		/* another speaker: the old paths go, the new session starts afresh */
+		ingress_drop_source(s->w, src);
+		nbr_gr_clear(n);
+		return NULL;
+	}
+	uint8_t keep = s->offer.graceful_restart ? (uint8_t)(n->gr_afs & s->sp.peer_gr_fwd) : 0;
+	nbr_gr_purge(n, (uint8_t)(n->gr_afs & ~keep));
+	if (n->gr_afs) {
+		nbr_gr_arm(n, GR_STALE_TIME);
+		log_info("%s: graceful restart: back; stale routes wait for End-of-RIB", n->name);
+	}
+	return src;
+}
+
+/* An End-of-RIB from the peer: the paths of that family it did not send again go. */
+static void nbr_gr_eor(struct sess *s, const struct msg_update *u)
+{
+	struct nbr *n = s->n;
+	if (n->gr_src != s->src || (u->mp_unreach.present && u->mp_unreach.safi != SAFI_UNICAST))
+		return;
+	uint16_t afi = u->mp_unreach.present ? u->mp_unreach.afi : AFI_IPV4;
+	int af = afi == AFI_IPV4 ? AF_IDX_IPV4 : afi == AFI_IPV6 ? AF_IDX_IPV6 : -1;
+	if (af >= 0 && (n->gr_afs & (1u << af)))
+		nbr_gr_purge(n, (uint8_t)(1u << af));
+}
+
 static void sess_leave_rib(struct sess *s)
 {
 	struct worker *w = s->w;
@@ -394,7 +492,11 @@ static void sess_leave_rib(struct sess *s)
 		s->last_in = s->last_out = NULL;
 	}
 	/* The source's paths go, batched per shard; the shards free the source. */
-	ingress_drop_source(w, s->src);
+	if (!nbr_gr_retain(s)) {
+		if (s->n->gr_src == s->src)
+			nbr_gr_clear(s->n);
+		ingress_drop_source(w, s->src);
+	}
 	s->src = NULL;
 	__atomic_sub_fetch(&w->st.established, 1, __ATOMIC_RELAXED);
 }
@@ -412,7 +514,8 @@ static void nbr_after_session(struct nbr *n, struct sess *s)
 	if (n->sess || n->w->stopping)
 		return;
 	if (n->range_index >= 0) {
-		nbr_release_dynamic(n);
+		if (!n->gr_src) /* else it goes when the restart time is up */
+			nbr_release_dynamic(n);
 		return;
 	}
 	if (!n->passive) {
@@ -512,6 +615,8 @@ static struct sess_offer nbr_offer(const struct nbr *n)
 	o.af[AF_IDX_IPV6] = n->cn->ipv6;
 	for (int af = 0; af < AF_IDX_N; af++)
 		o.addpath[af] = n->cn->addpath_rx && o.af[af] ? ADDPATH_RECV : 0;
+	o.graceful_restart = n->cn->graceful_restart;
+	o.restart_time = GR_OUR_RESTART_TIME;
 	return o;
 }
 
@@ -546,6 +651,13 @@ static bool sess_resolve_collision(struct sess *s)
 	if (!other || other->state < SESS_OPENSENT)
 		return true;
 	if (other->state == SESS_ESTABLISHED) {
+		/* RFC 4724 4.2: from a peer that restarts gracefully, a new OPEN means the old
+		 * session is gone; it ends as if the connection had closed */
+		if (other->offer.graceful_restart && other->sp.peer_gr_afs && s->sp.peer_gr) {
+			other->lost = true;
+			sess_down(other, "the peer restarted: a new session while Established");
+			return true;
+		}
 		sess_fail(s, ERR_CEASE, ERR_CEASE_COLLISION,
 		          "collision with an Established session");
 		return false;
@@ -628,7 +740,9 @@ static void sess_on_established(struct sess *s)
 		ev_timer_set(&s->keepalive, s->sp.keepalive, s->sp.keepalive);
 		ev_timer_start(s->w->loop, &s->keepalive);
 	}
-	s->src = sess_make_source(s);
+	s->src = nbr_gr_resume(s);
+	if (!s->src)
+		s->src = sess_make_source(s);
 	sess_group_key(s, &k);
 	updgrp_join(s, &k);
 	log_info("%s: Established (AS %u, id %u.%u.%u.%u, hold %us%s%s%s)", n->name, s->sp.peer_as,
@@ -673,6 +787,8 @@ static void sess_on_update(struct sess *s, const uint8_t *msg, uint16_t len)
 	}
 	s->updates_in++;
 	ingress_update(s, &u);
+	if (s->n->gr_afs && msg_update_is_eor(&u))
+		nbr_gr_eor(s, &u);
 }
 
 static void sess_on_refresh(struct sess *s, const uint8_t *msg, uint16_t len)
@@ -786,12 +902,14 @@ static void sess_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		size_t space = w->rbuf_cap - have;
 		ssize_t n = read(s->fd, buf + have, space);
 		if (n == 0) {
+			s->lost = true;
 			sess_down(s, "connection closed by the peer");
 			return;
 		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
+			s->lost = true;
 			sess_down(s, strerror(errno));
 			return;
 		}
@@ -836,6 +954,25 @@ static void nbr_connect(struct nbr *n)
 	ev_io_start(n->w->loop, &s->wio);
 	/* A connect that hangs ends after the connect-retry time. */
 	sess_hold_restart(s, n->w->d->cfg->connect_retry * 2 + 5);
+}
+
+/* The restart time ran out with the peer still away, or the stale time with no End-of-RIB:
+ * the stale paths go. */
+static void nbr_gr_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop, (void)revents;
+	struct nbr *n = t->data;
+	bool back = n->sess && n->sess->src == n->gr_src;
+	log_warn("%s: graceful restart: %s; its stale routes go", n->name,
+	         back ? "no End-of-RIB within the stale time" : "not back within its restart time");
+	if (back) {
+		nbr_gr_purge(n, n->gr_afs);
+		return;
+	}
+	ingress_drop_source(n->w, n->gr_src);
+	nbr_gr_clear(n);
+	if (!n->sess && n->range_index >= 0)
+		nbr_release_dynamic(n);
 }
 
 static void nbr_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -936,6 +1073,10 @@ void nbr_stop_all(struct worker *w, uint8_t subcode, const char *text)
 			sess_close(s);
 		}
 		ev_timer_stop(w->loop, &n->retry);
+		if (n->gr_src) {
+			ingress_drop_source(w, n->gr_src);
+			nbr_gr_clear(n);
+		}
 		/* a dynamic neighbor frees itself with its last session */
 		if (w->nbrs == n) {
 			w->nbrs = n->next;

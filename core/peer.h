@@ -50,6 +50,7 @@ struct sess {
 	uint64_t t_up_ns;
 	uint64_t msgs_in, msgs_out, updates_in, prefixes_in;
 	bool closing;
+	bool lost;              /* the connection broke or closed with no NOTIFICATION either way */
 	struct sess *next_dead; /* waiting to be freed */
 };
 
@@ -78,6 +79,14 @@ struct nbr {
 	uint64_t t_state_ns;
 	char last_error[128];
 	struct nbr_stats st; /* relaxed atomics */
+	/* RFC 4724 helper. gr_src is the source of a session that was lost: its paths stay,
+	 * marked stale, in the families in gr_afs (bits AF_IDX_*). The next session takes
+	 * the source on, and each End-of-RIB it sends purges what it did not send again. The
+	 * timer runs for the peer's restart time while it is away, then for the stale time. */
+	struct rib_source *gr_src;
+	uint8_t gr_afs;
+	ev_timer gr_timer;
+	uint64_t gr_until_ns; /* when the timer fires, for the API */
 };
 
 /* Creates the static neighbors this worker owns, and starts the active ones. */

@@ -39,6 +39,8 @@ struct sess_params {
 	bool peer_gr; /* the peer advertised graceful restart */
 	uint16_t peer_restart_time;
 	bool peer_gr_restarting; /* R bit: the peer has just restarted */
+	uint8_t peer_gr_afs;     /* families it listed (bit AF_IDX_*), negotiated ones only */
+	uint8_t peer_gr_fwd;     /* ... of those, with forwarding state preserved (F bit) */
 };
 
 /* Fills o with the OPEN for an offer. */

@@ -145,5 +145,13 @@ int sess_negotiate(const struct sess_offer *off, const struct msg_open *peer, ui
 	p->peer_gr = c->gr.present;
 	p->peer_restart_time = c->gr.restart_time;
 	p->peer_gr_restarting = c->gr.present && (c->gr.flags & 0x8);
+	for (unsigned i = 0; i < c->gr.n; i++) {
+		int af = sess_af_index(c->gr.af[i].afi, c->gr.af[i].safi);
+		if (af < 0 || !p->af[af])
+			continue;
+		p->peer_gr_afs |= (uint8_t)(1u << af);
+		if (c->gr.af[i].flags & 0x80)
+			p->peer_gr_fwd |= (uint8_t)(1u << af);
+	}
 	return 0;
 }

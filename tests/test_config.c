@@ -144,6 +144,7 @@ Test(config, full_file)
 	cr_expect(rr2->n.addpath_rx);
 	cr_expect(rr2->n.ipv4);
 	cr_expect_not(rr2->n.ipv6);
+	cr_expect_not(rr2->n.graceful_restart);
 
 	const struct cfg_peer *edge = &c.peers[1];
 	cr_expect_str_eq(edge->n.name, "edge1");
@@ -160,6 +161,7 @@ Test(config, full_file)
 	cr_expect_not(edge->n.addpath_rx);
 	cr_expect_not(edge->n.ipv4);
 	cr_expect(edge->n.ipv6);
+	cr_expect(edge->n.graceful_restart, "graceful restart helper is on by default");
 
 	cr_assert_eq(c.n_ranges, 2);
 	cr_assert_not_null(c.ranges);
@@ -235,6 +237,7 @@ Test(config, neighbor_defaults)
 	cr_expect_eq(n->export, CFG_POLICY_NONE);
 	cr_expect_not(n->addpath_rx);
 	cr_expect(n->ipv4 && n->ipv6);
+	cr_expect(n->graceful_restart);
 	cr_assert_eq(c.n_ranges, 1);
 	cr_assert_not_null(c.ranges);
 	cr_expect_eq(c.ranges[0].max_peers, 10000);
@@ -546,6 +549,8 @@ static const struct bad_case bad_cases[] = {
 	  "t.yaml:7:13: peers[0].export: expected none or all, got a list" },
 	{ "bad add-path", BASE "peers:\n" PEER_RR2 "    add-path: send\n",
 	  "t.yaml:7:15: peers[0].add-path: expected none or receive, got \"send\"" },
+	{ "bad graceful-restart", BASE "peers:\n" PEER_RR2 "    graceful-restart: helper\n",
+	  "t.yaml:7:23: peers[0].graceful-restart: expected true or false, got \"helper\"" },
 	{ "bad families entry", BASE "peers:\n" PEER_RR2 "    families: [ipv4, vpnv4]\n",
 	  "t.yaml:7:22: peers[0].families[1]: expected ipv4 or ipv6, got \"vpnv4\"" },
 	{ "families empty", BASE "peers:\n" PEER_RR2 "    families: []\n",
