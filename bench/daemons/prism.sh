@@ -13,7 +13,8 @@
 #
 # The config (docs/configuration.md): router ID and cluster ID 127.0.0.1, AS 64512, one peer
 # range 127.0.0.0/8 of iBGP route-reflector clients with max-peers MAXPEERS, worker threads
-# as many as there are CPUs. prismd never touches the kernel's routes.
+# as many as there are CPUs. prismd never touches the kernel's routes. For thread-scaling
+# runs (docs/tuning.md), PRISM_THREADS and PRISM_SHARDS set `threads` and `rib-shards`.
 set -euo pipefail
 
 NAME=prism
@@ -168,7 +169,8 @@ router-id: 127.0.0.1
 asn: 64512
 cluster-id: 127.0.0.1
 listen: ["127.0.0.1:$port"]
-threads: auto
+threads: ${PRISM_THREADS:-auto}
+${PRISM_SHARDS:+rib-shards: $PRISM_SHARDS}
 peer-ranges:
   - name: bench
     prefix: 127.0.0.0/8
