@@ -12,12 +12,18 @@ client's own CLI output is parsed back into the same normal form and compared wi
   check.py parse KIND FILE            the normal form of a CLI dump, as JSON (for debugging)
   check.py verify KIND FILE SPEC...   exit 0 when the dump holds exactly what SPEC says
   check.py exabgp-routes SET          ExaBGP `static` route lines
+  check.py nexthop SET ipv4|ipv6 DEF  the next hop of the set's routes of one family (or DEF)
+  check.py gobgp-routes SET           "FAMILY ARGS..." lines for `gobgp global rib add`
+  check.py exabgp-record FILE         (an ExaBGP API process) appends what ExaBGP says to FILE;
+                                      verify reads such a FILE as KIND exabgp (or exabgp_as2,
+                                      for a session without 4-octet ASNs), from the raw UPDATEs
 
 A SPEC is SET:ORIGINATOR:CLUSTER_LIST:FROM, e.g. bird:127.0.10.1:127.0.0.1:127.0.0.1 (the
 routes of set "bird", originated by router ID 127.0.10.1, reflected with CLUSTER_LIST
 [127.0.0.1], exactly one path for each prefix, learned from peer 127.0.0.1). Commas separate
 several cluster IDs or peers; FROM "-" means the prefixes must be absent. Prefixes of no
-SPEC must be absent too. With --subset (verify --subset KIND FILE SPEC...), each prefix
+SPEC must be absent too. A fifth field changes what is expected (expected_override, for
+tests/topology.sh's eBGP checks), and ORIGINATOR or CLUSTER_LIST "-" means absent. With --subset (verify --subset KIND FILE SPEC...), each prefix
 needs at least one path, all correct, from some of the FROM peers (no peer twice). verify
 prints one line per problem, or "ok: ..." with the path count.
 """
@@ -73,6 +79,69 @@ ROUTES = {
              dropped_by=["127.0.0.1"]),
     ],
 }
+
+# tests/topology.sh. Next hops are data-only (RFC 2544's 198.18.0.0/15), as above.
+ROUTES.update({
+    # Scenario 1: eBGP neighbours of prismd (AS 64512). BIRD (AS 65001, import and export
+    # all) prepends its AS and sends no LOCAL_PREF to eBGP, whatever its filter sets; the
+    # route whose AS_PATH holds 64512 must be dropped by prismd (AS loop).
+    "ext-a": [
+        dict(prefix="10.12.1.0/24", nexthop="198.18.0.11", med=31, local_pref=251, as_path="",
+             communities=["65001:1"], large=[], ext=[]),
+        dict(prefix="10.12.2.0/24", nexthop="198.18.0.11", med=32, local_pref=252,
+             as_path="65100 65101", communities=[], large=["65001:2:2"], ext=["rt:65001:2"]),
+        dict(prefix="10.12.9.0/24", nexthop="198.18.0.11", med=39, local_pref=100,
+             as_path="65100 64512 65102", communities=[], large=[], ext=[], dropped_by="all"),
+    ],
+    # FRR in AS 65002, a neighbour with no import or export policy (RFC 8212): prismd must
+    # accept none of these.
+    "ext-b": [
+        dict(prefix="10.12.5.0/24", nexthop="198.18.0.12", med=51, local_pref=100, as_path="",
+             communities=["65002:5"], large=[], ext=[], dropped_by="all"),
+        dict(prefix="2001:db8:1205::/48", nexthop="2001:db8:ffff::12", med=52, local_pref=100,
+             as_path="", communities=[], large=[], ext=[], dropped_by="all"),
+    ],
+    # FRR in AS 65003, import and export all, IPv4 and IPv6; it dials prismd (prismd is
+    # passive). FRR too prepends its AS and sends no LOCAL_PREF to eBGP.
+    "ext-c": [
+        dict(prefix="10.12.3.0/24", nexthop="198.18.0.13", med=35, local_pref=235, as_path="",
+             communities=["65003:3"], large=[], ext=[]),
+        dict(prefix="2001:db8:1203::/48", nexthop="2001:db8:ffff::13", med=36, local_pref=236,
+             as_path="65300", communities=[], large=["65003:3:3"], ext=[]),
+    ],
+    # ExaBGP in AS 65004 (import all), which sends exactly what it is told: LOCAL_PREF,
+    # ORIGINATOR_ID and CLUSTER_LIST to an external peer, which must discard them (RFC 7606
+    # 7.5, 7.9, 7.10); a path whose first AS is not the neighbour's (RFC 4271 6.3) and one
+    # that holds 64512 must be dropped.
+    "ext-x": [
+        dict(prefix="10.12.7.0/24", nexthop="198.18.0.14", med=77, local_pref=300,
+             as_path="65004 65400", communities=["65004:7"], large=[], ext=[],
+             send_originator="10.9.9.9", send_cluster=["10.9.9.8"]),
+        dict(prefix="10.12.8.0/24", nexthop="198.18.0.14", med=78, local_pref=100,
+             as_path="65099", communities=[], large=[], ext=[], dropped_by="all"),
+        dict(prefix="10.12.6.0/24", nexthop="198.18.0.14", med=76, local_pref=100,
+             as_path="65004 64512", communities=[], large=[], ext=[], dropped_by="all"),
+    ],
+    # Scenario 2: GoBGP, an iBGP non-client of rr1 (announced through its CLI).
+    "nc": [
+        dict(prefix="10.13.5.0/24", nexthop="198.18.0.21", med=5, local_pref=130,
+             as_path="65020", communities=["64512:1305"], large=[], ext=[]),
+        dict(prefix="10.13.6.0/24", nexthop="198.18.0.21", med=6, local_pref=100, as_path="",
+             communities=[], large=["64512:13:6"], ext=[]),
+    ],
+    # Scenario 4: a 4-octet client's path with 4-octet ASNs (BIRD, io_bird_start, whose next
+    # hop is always 198.18.0.1), and a 2-octet client's
+    # (ExaBGP without the capability, which sends AS_TRANS in AS_PATH and the real path in
+    # AS4_PATH).
+    "as4": [
+        dict(prefix="10.15.1.0/24", nexthop="198.18.0.1", med=41, local_pref=100,
+             as_path="65001 4200000001 65002", communities=[], large=[], ext=[]),
+    ],
+    "as2": [
+        dict(prefix="10.15.2.0/24", nexthop="198.18.0.42", med=42, local_pref=100,
+             as_path="65010 4200000010 65011", communities=[], large=[], ext=[]),
+    ],
+})
 
 
 def family(prefix):
@@ -277,6 +346,8 @@ def parse_gobgp(text):
     for fam in ("ipv4", "ipv6"):
         for prefix, plist in (doc.get(fam) or {}).items():
             for p in plist:
+                if not p.get("neighbor-ip"):
+                    continue  # its own routes (`gobgp global rib add`), like FRR's sourced
                 d = dict(prefix=norm_prefix(prefix), nexthop=None, med=None, local_pref=None,
                          as_path="", communities=[], large=[], ext=[], originator_id=None,
                          cluster_list=[], **{"from": p.get("neighbor-ip")})
@@ -341,7 +412,107 @@ def parse_openbgpd(text):
     return paths
 
 
-PARSERS = dict(bird=parse_bird, frr=parse_frr, gobgp=parse_gobgp, openbgpd=parse_openbgpd)
+def raw_prefixes(b):
+    out, i = [], 0
+    while i < len(b):
+        n = b[i]
+        k = (n + 7) // 8
+        out.append(norm_prefix("%s/%d" % (ipaddress.ip_address(
+            bytes(b[i + 1:i + 1 + k]) + bytes(4 - k)), n)))
+        i += 1 + k
+    return out
+
+
+def raw_aspath(v, size):
+    asns, j = [], 0
+    while j + 2 <= len(v):
+        n = v[j + 1]
+        asns += [str(int.from_bytes(v[j + 2 + k * size:j + 2 + (k + 1) * size], "big"))
+                 for k in range(n)]
+        j += 2 + n * size
+    return " ".join(asns)
+
+
+def raw_ext(c):
+    if c[1] == 2 and c[0] in (0, 0x40):
+        return "rt:%d:%d" % (int.from_bytes(c[2:4], "big"), int.from_bytes(c[4:8], "big"))
+    if c[1] == 2 and c[0] in (2, 0x42):
+        return "rt:%d:%d" % (int.from_bytes(c[2:6], "big"), int.from_bytes(c[6:8], "big"))
+    return c.hex()
+
+
+def raw_update(body, as4):
+    """A raw IPv4 UPDATE body: (withdrawn prefixes, announced prefixes, attributes in the
+    normal form, plus as4_path and codes, the attribute type codes present)."""
+    wlen = int.from_bytes(body[0:2], "big")
+    withdrawn = raw_prefixes(body[2:2 + wlen])
+    i = 2 + wlen
+    alen = int.from_bytes(body[i:i + 2], "big")
+    i += 2
+    end = i + alen
+    a = dict(nexthop=None, med=None, local_pref=None, as_path="", communities=[], large=[],
+             ext=[], originator_id=None, cluster_list=[], as4_path=None, codes=[])
+    while i < end:
+        flags, code = body[i], body[i + 1]
+        if flags & 0x10:
+            ln, i = int.from_bytes(body[i + 2:i + 4], "big"), i + 4
+        else:
+            ln, i = body[i + 2], i + 3
+        v = body[i:i + ln]
+        i += ln
+        a["codes"].append(code)
+        if code == 2:
+            a["as_path"] = raw_aspath(v, 4 if as4 else 2)
+        elif code == 3:
+            a["nexthop"] = str(ipaddress.ip_address(bytes(v)))
+        elif code == 4:
+            a["med"] = int.from_bytes(v, "big")
+        elif code == 5:
+            a["local_pref"] = int.from_bytes(v, "big")
+        elif code == 8:
+            a["communities"] = ["%d:%d" % (int.from_bytes(v[k:k + 2], "big"),
+                                           int.from_bytes(v[k + 2:k + 4], "big"))
+                                for k in range(0, len(v), 4)]
+        elif code == 9:
+            a["originator_id"] = str(ipaddress.ip_address(bytes(v)))
+        elif code == 10:
+            a["cluster_list"] = [str(ipaddress.ip_address(bytes(v[k:k + 4])))
+                                 for k in range(0, len(v), 4)]
+        elif code == 16:
+            a["ext"] = [raw_ext(v[k:k + 8]) for k in range(0, len(v), 8)]
+        elif code == 17:
+            a["as4_path"] = raw_aspath(v, 4)
+        elif code == 32:
+            a["large"] = [":".join(str(int.from_bytes(v[k + o:k + o + 4], "big"))
+                                   for o in (0, 4, 8)) for k in range(0, len(v), 12)]
+    return withdrawn, raw_prefixes(body[end:]), a
+
+
+def parse_exabgp(text, as4=True):
+    """What an ExaBGP neighbour holds, rebuilt from the raw UPDATEs it received (IPv4 unicast
+    only), one JSON line each in an exabgp-record file, in order. Every path also has
+    as4_path (AS4_PATH, or None) and codes (the attribute type codes it came with)."""
+    rib = {}
+    for line in text.splitlines():
+        try:
+            m = json.loads(line)
+        except ValueError:
+            continue
+        msg = (m.get("neighbor") or {}).get("message") or {}
+        if m.get("type") != "update" or "body" not in msg:
+            continue
+        peer = (((m.get("neighbor") or {}).get("address") or {}).get("peer"))
+        body = bytes.fromhex(msg["body"][2:] if msg["body"].startswith("0x") else msg["body"])
+        withdrawn, announced, a = raw_update(body, as4)
+        for p in withdrawn:
+            rib.pop((p, peer), None)
+        for p in announced:
+            rib[(p, peer)] = dict(a, prefix=p, **{"from": peer})
+    return list(rib.values())
+
+
+PARSERS = dict(bird=parse_bird, frr=parse_frr, gobgp=parse_gobgp, openbgpd=parse_openbgpd,
+               exabgp=parse_exabgp, exabgp_as2=lambda text: parse_exabgp(text, as4=False))
 
 
 def parse(kind, path):
@@ -358,7 +529,7 @@ def parse(kind, path):
 # ---------------------------------------------------------------- verifier
 
 ATTRS = ("nexthop", "med", "local_pref", "as_path", "communities", "large", "ext",
-         "originator_id", "cluster_list")
+         "originator_id", "cluster_list", "as4_path")
 
 
 def expected_path(r, originator, clusters):
@@ -369,6 +540,49 @@ def expected_path(r, originator, clusters):
     e["originator_id"] = r.get("send_originator") or originator
     e["cluster_list"] = clusters + r.get("send_cluster", [])
     e["prefix"] = norm_prefix(r["prefix"])
+    return e
+
+
+def expected_override(e, r, orig, clist, over):
+    """tests/topology.sh: ORIGINATOR "-" means none, CLUSTER_LIST "-" means none (what an
+    eBGP neighbour gets, or an iBGP peer gets from an eBGP-learned route), and OVERRIDES,
+    KEY=VALUE;..., change what the route set says arrives:
+      prepend=ASN ...  ASNs put in front of the set's AS_PATH (an eBGP hop prepends one)
+      nh=ADDR          the IPv4 routes' next hop (next-hop-self towards eBGP)
+      nh6=ADDR         the IPv6 routes' next hop
+      med=N|none       MULTI_EXIT_DISC (none: absent)
+      lp=N|none        LOCAL_PREF (none: absent)
+      fam=ipv4|ipv6    only the routes of that family arrive (the session has no other)
+      maybe            the routes may be absent; a path that is there must be as said
+      path=ASN ...     the whole AS_PATH (a 2-octet one, with AS_TRANS)
+      as4path=ASN ...  AS4_PATH (only parse_exabgp sees it; none: absent)"""
+    e = dict(e)
+    if orig == "-":
+        e["originator_id"] = None
+    if clist == "-":
+        e["cluster_list"] = []
+    for kv in filter(None, over.split(";")):
+        k, _, v = kv.partition("=")
+        if k == "prepend":
+            e["as_path"] = " ".join((v + " " + r["as_path"]).split())
+        elif k == "nh":
+            if family(r["prefix"]) == "ipv4":
+                e["nexthop"] = norm_ip(v)
+        elif k == "nh6":
+            if family(r["prefix"]) == "ipv6":
+                e["nexthop"] = norm_ip(v)
+        elif k in ("med", "lp"):
+            e["med" if k == "med" else "local_pref"] = None if v == "none" else int(v)
+        elif k == "path":
+            e["as_path"] = " ".join(v.split())
+        elif k == "as4path":
+            e["as4_path"] = None if v == "none" else " ".join(v.split())
+        elif k == "fam":
+            e["absent"] = family(r["prefix"]) != v
+        elif k == "maybe":
+            e["maybe"] = True
+        else:
+            die("unknown override %r" % kv)
     return e
 
 
@@ -392,16 +606,20 @@ def verify(kind, path, specs, subset=False):
     want = {}
     for spec in specs:
         try:
-            name, orig, clist, froms = spec.split(":")
+            name, orig, clist, froms, over = (spec.split(":", 4) + [""])[:5]
         except ValueError:
-            die("bad SPEC %r (SET:ORIGINATOR:CLUSTER_LIST:FROM)" % spec)
+            die("bad SPEC %r (SET:ORIGINATOR:CLUSTER_LIST:FROM[:OVERRIDES])" % spec)
         if name not in ROUTES:
             die("no route set %r" % name)
         froms = [] if froms == "-" else [norm_ip(f) for f in froms.split(",")]
         for r in ROUTES[name]:
             drop = r.get("dropped_by", [])
             f = [x for x in froms if drop != "all" and x not in drop]
-            want[norm_prefix(r["prefix"])] = (expected_path(r, orig, clist.split(",")), f)
+            e = expected_path(r, orig, clist.split(","))
+            if over or orig == "-" or clist == "-":
+                e = expected_override(e, r, orig, clist, over)
+                f = [] if e.get("absent") else f
+            want[norm_prefix(r["prefix"])] = (e, f)
     ok = 0
     for prefix, (e, froms) in sorted(want.items()):
         got = by_prefix.get(prefix, [])
@@ -413,7 +631,7 @@ def verify(kind, path, specs, subset=False):
             if not froms and not got:
                 good = True
         else:
-            good = gfrom == sorted(froms)
+            good = gfrom == sorted(froms) or (e.get("maybe") and not got)
         if not good:
             if not froms:
                 w = "none"
@@ -463,6 +681,38 @@ def exabgp_routes(name):
     return "\n".join(out)
 
 
+def nexthop(name, fam, default):
+    for r in ROUTES[name]:
+        if family(r["prefix"]) == fam:
+            return r["nexthop"]
+    return default
+
+
+def gobgp_routes(name):
+    """One line per route: the family, then the words after `gobgp global rib -a FAMILY
+    add` (no word has a space: GoBGP reads an AS_PATH's ASNs separated by commas)."""
+    out = []
+    for r in ROUTES[name]:
+        words = [family(r["prefix"]), r["prefix"], "origin", "igp", "nexthop", r["nexthop"],
+                 "med", str(r["med"]), "local-pref", str(r["local_pref"])]
+        if r["as_path"]:
+            words += ["aspath", ",".join(r["as_path"].split())]
+        if r["communities"]:
+            words += ["community", ",".join(r["communities"])]
+        if r["large"]:
+            words += ["large-community", ",".join(r["large"])]
+        out.append(" ".join(words))
+    return "\n".join(out)
+
+
+def exabgp_record(path):
+    """ExaBGP runs this as an API process: every line it writes goes to path, flushed."""
+    with open(path, "a", encoding="utf-8") as f:
+        for line in sys.stdin:
+            f.write(line)
+            f.flush()
+
+
 def main(argv):
     if len(argv) < 3:
         die(__doc__)
@@ -490,6 +740,12 @@ def main(argv):
         return verify(argv[2], argv[3], argv[4:])
     elif cmd == "exabgp-routes":
         print(exabgp_routes(argv[2]))
+    elif cmd == "nexthop":
+        print(nexthop(argv[2], argv[3], argv[4]))
+    elif cmd == "gobgp-routes":
+        print(gobgp_routes(argv[2]))
+    elif cmd == "exabgp-record":
+        exabgp_record(argv[2])
     else:
         die("unknown command " + cmd)
     return 0

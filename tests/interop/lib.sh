@@ -789,3 +789,281 @@ io_vtysh_lines() {
 	vtysh --vty_socket "${IO_ARG[$1]}" -d bgpd "${args[@]}" >"$T/$1/vtysh.out" 2>&1 ||
 		{ cat "$T/$1/vtysh.out"; return 1; }
 }
+
+# ---------------------------------------------------------------- topologies
+# tests/topology.sh builds topologies from these: prismds with a config of the caller's own,
+# and speakers in any AS, iBGP or eBGP, that dial out or wait. A speaker's PEER is
+# ADDR:PORT:ASN:MODE[:FAMILIES], the neighbour's address, its port, its AS, MODE "active"
+# (this daemon dials ADDR:PORT) or "passive" (it waits, on its own address, for the
+# neighbour to dial it; PORT is then unused), and the families it offers, "ipv4,ipv6" (the
+# default), "ipv4" or "ipv6". An eBGP session gets multihop: on loopback no neighbour is on
+# a directly connected network.
+
+# io_prismd_start_yaml NAME PRISMD ADDR PORT: as io_prismd_start, with the YAML config on
+# stdin (saved as $T/NAME/prismd.yaml); ADDR:PORT is where it must listen.
+io_prismd_start_yaml() {
+	local name=$1 bin=$2 addr=$3 port=$4 dir
+	dir=$T/$name
+	mkdir -p "$dir"
+	cat >"$dir/prismd.yaml"
+	"$bin" --check -c "$dir/prismd.yaml" >"$dir/check.log" 2>&1 ||
+		{ cat "$dir/check.log"; io_die "$name: prismd --check rejects $dir/prismd.yaml"; }
+	io_spawn "$name" prismd "$dir/prismd.log" \
+		env -C "$IO_ROOT" "$bin" -c "$dir/prismd.yaml"
+	IO_ARG[$name]=$dir/prismd.log
+	io_wait 30 "$name to listen on $addr:$port" \
+		io_listening_or_gone "${IO_PID[$name]}" "$addr" "$port" || true
+	if ! io_alive "${IO_PID[$name]}"; then
+		io_die "$name (PID ${IO_PID[$name]}) exited before it listened on $addr:$port"
+	fi
+	io_listening "$addr" "$port" ||
+		io_die "$name (PID ${IO_PID[$name]}) does not listen on $addr:$port after 30 s"
+	io_say "$name is PID ${IO_PID[$name]} on $addr:$port"
+}
+
+# io_prismd_peer_up NAME PEER: true when the last event NAME logged for PEER (a peer's name,
+# or RANGE/ADDR for a neighbour of a range) is Established.
+io_prismd_peer_up() {
+	io_prismd_up_peers "$1" | grep -qxF "$2"
+}
+
+# io_prismd_count NAME REGEX: how many lines of NAME's log match the extended REGEX.
+io_prismd_count() {
+	grep -cE -- "$2" "${IO_ARG[$1]}" 2>/dev/null || true
+}
+
+# io_set_nexthop SET ipv4|ipv6 DEFAULT: the next hop of the set's routes of that family.
+io_set_nexthop() {
+	if [ "$1" = - ]; then
+		echo "$3"
+	else
+		python3 "$IO_CHECK" nexthop "$1" "$2" "$3"
+	fi
+}
+
+io_bird_speaker_config() { # NAME ADDR ASN ANNOUNCE LPORT PEER...
+	local name=$1 addr=$2 asn=$3 set=$4 port=$5 i=0 p paddr pport pasn mode fams exp nh4 nh6
+	shift 5
+	nh4=$(io_set_nexthop "$set" ipv4 198.18.0.250)
+	nh6=$(io_set_nexthop "$set" ipv6 2001:db8:ffff::250)
+	exp=none
+	[ "$set" = - ] || exp='filter announce'
+	echo "# $IO_NAME: BIRD 2 as a BGP speaker in AS $asn"
+	echo "router id $addr;"
+	echo "log \"$T/$name/bird.log\" all;"
+	echo "protocol device { scan time 60; }"
+	[ "$set" = - ] || python3 "$IO_CHECK" bird-config "$set"
+	for p in "$@"; do
+		IFS=: read -r paddr pport pasn mode fams <<<"$p"
+		fams=,${fams:-ipv4,ipv6},
+		i=$((i + 1))
+		echo "protocol bgp rr$i {"
+		echo "  local $addr port $port as $asn;"
+		if [ "$mode" = passive ]; then
+			echo "  neighbor $paddr as $pasn;"
+			echo "  passive on;"
+		else
+			echo "  neighbor $paddr port $pport as $pasn;"
+		fi
+		[ "$pasn" = "$asn" ] || echo "  multihop 2;"
+		echo "  strict bind on;"
+		echo "  hold time 9; keepalive time 3;"
+		echo "  connect delay time 1; connect retry time 1; error wait time 1, 4;"
+		echo "  graceful restart off;"
+		[[ "$fams" != *,ipv4,* ]] ||
+			echo "  ipv4 { import all; export $exp; next hop address $nh4; };"
+		[[ "$fams" != *,ipv6,* ]] ||
+			echo "  ipv6 { import all; export $exp; next hop address $nh6; };"
+		echo "}"
+	done
+}
+
+# io_bird_speaker_start NAME ADDR ASN ANNOUNCE PEER...: BIRD at ADDR (also its router ID)
+# in AS ASN, announcing the route set ANNOUNCE (or "-"); it listens on ADDR and a port of
+# its own, IO_LPORT[NAME].
+declare -A IO_LPORT # speaker name -> the port it listens on (0: none)
+io_bird_speaker_start() {
+	local name=$1 addr=$2 asn=$3 set=$4 dir port
+	shift 4
+	dir=$T/$name
+	mkdir -p "$dir"
+	io_pick_port port
+	IO_LPORT[$name]=$port
+	io_bird_speaker_config "$name" "$addr" "$asn" "$set" "$port" "$@" >"$dir/bird.conf"
+	bird -p -c "$dir/bird.conf" >"$dir/check.log" 2>&1 ||
+		{ cat "$dir/check.log"; io_die "$name: bird -p rejects $dir/bird.conf"; }
+	IO_LOGS+=("$dir/bird.log")
+	io_spawn "$name" bird "$dir/stderr.log" \
+		bird -f -c "$dir/bird.conf" -s "$dir/bird.ctl" -P "$dir/bird.pid"
+	IO_ARG[$name]=$dir/bird.ctl
+	io_wait 15 "$name's control socket" birdc -s "$dir/bird.ctl" show status ||
+		io_die "$name: BIRD (PID ${IO_PID[$name]}) did not open its control socket"
+	io_say "$name (BIRD, AS $asn) is PID ${IO_PID[$name]} at $addr, port $port"
+}
+
+io_frr_speaker_config() { # NAME ADDR ASN ANNOUNCE PEER...
+	local name=$1 addr=$2 asn=$3 set=$4 p paddr pport pasn mode fams fam rmap
+	shift 4
+	echo "! $IO_NAME: FRR bgpd as a BGP speaker in AS $asn"
+	echo "frr defaults traditional"
+	echo "hostname $IO_NAME-$name"
+	echo "log file $T/$name/frr.log informational"
+	echo "!"
+	echo "route-map OUT4 permit 10"
+	echo " set ip next-hop $(io_set_nexthop "$set" ipv4 198.18.0.251)"
+	echo "route-map OUT6 permit 10"
+	echo " set ipv6 next-hop global $(io_set_nexthop "$set" ipv6 2001:db8:ffff::251)"
+	[ "$set" = - ] || python3 "$IO_CHECK" frr-route-maps "$set"
+	echo "!"
+	echo "router bgp $asn"
+	echo " bgp router-id $addr"
+	echo " no bgp default ipv4-unicast"
+	echo " no bgp network import-check"
+	echo " no bgp ebgp-requires-policy"
+	echo " bgp allow-martian-nexthop"
+	echo " bgp graceful-restart-disable"
+	for p in "$@"; do
+		IFS=: read -r paddr pport pasn mode fams <<<"$p"
+		echo " neighbor $paddr remote-as $pasn"
+		if [ "$mode" = passive ]; then
+			echo " neighbor $paddr passive"
+		else
+			echo " neighbor $paddr port $pport"
+		fi
+		echo " neighbor $paddr update-source $addr"
+		echo " neighbor $paddr timers 3 9"
+		echo " neighbor $paddr timers connect 1"
+		[ "$pasn" = "$asn" ] || echo " neighbor $paddr ebgp-multihop 2"
+	done
+	for fam in ipv4 ipv6; do
+		rmap=OUT4
+		[ "$fam" = ipv4 ] || rmap=OUT6
+		echo " address-family $fam unicast"
+		[ "$set" = - ] || python3 "$IO_CHECK" frr-networks "$set" "$fam"
+		for p in "$@"; do
+			IFS=: read -r paddr pport pasn mode fams <<<"$p"
+			[[ ",${fams:-ipv4,ipv6}," == *,$fam,* ]] || continue
+			echo "  neighbor $paddr activate"
+			echo "  neighbor $paddr route-map $rmap out"
+		done
+		echo " exit-address-family"
+	done
+	echo "!"
+}
+
+# io_frr_speaker_start NAME ADDR ASN ANNOUNCE PEER...: FRR bgpd at ADDR in AS ASN,
+# announcing ANNOUNCE (or "-"); when a PEER is passive it listens on ADDR and a port of its
+# own, IO_LPORT[NAME] (0 when it listens nowhere).
+io_frr_speaker_start() {
+	local name=$1 addr=$2 asn=$3 set=$4 dir port=0 p
+	shift 4
+	dir=$T/$name
+	mkdir -p "$dir/vty"
+	for p in "$@"; do
+		[[ "$p" != *:passive* ]] || [ "$port" != 0 ] || io_pick_port port
+	done
+	IO_LPORT[$name]=$port
+	io_frr_speaker_config "$name" "$addr" "$asn" "$set" "$@" >"$dir/frr.conf"
+	chmod 644 "$dir/frr.conf"
+	"$FRR_BGPD" -C -f "$dir/frr.conf" -n -Z -S -p "$port" -l "$addr" -P 0 \
+		--vty_socket "$dir/vty" -i "$dir/check.pid" >"$dir/check.log" 2>&1 ||
+		{ cat "$dir/check.log"; io_die "$name: bgpd -C rejects $dir/frr.conf"; }
+	if grep -qiE 'unknown command|error|warning' "$dir/check.log"; then
+		cat "$dir/check.log"
+		io_die "$name: bgpd -C complains about $dir/frr.conf"
+	fi
+	IO_LOGS+=("$dir/frr.log")
+	io_spawn "$name" frr "$dir/stderr.log" \
+		"$FRR_BGPD" -f "$dir/frr.conf" -n -Z -S -p "$port" -l "$addr" -P 0 \
+		--vty_socket "$dir/vty" -i "$dir/bgpd.pid"
+	IO_ARG[$name]=$dir/vty
+	io_wait 15 "$name's vty socket" vtysh --vty_socket "$dir/vty" -d bgpd -c 'show bgp summary' ||
+		io_die "$name: FRR bgpd (PID ${IO_PID[$name]}) did not open its vty socket"
+	io_say "$name (FRR, AS $asn) is PID ${IO_PID[$name]} at $addr, port $port"
+}
+
+# io_exabgp_speaker_start NAME ADDR ASN ANNOUNCE OPTS PEER...: ExaBGP at ADDR in AS ASN,
+# dialling every PEER (their MODE is ignored: ExaBGP listens nowhere here), IPv4 unicast
+# only. OPTS, comma-separated or "-": "as2" turns the 4-octet AS capability off (RFC 6793:
+# it then sends and receives 2-octet AS_PATHs, with AS4_PATH); "record" writes every UPDATE
+# it receives, with its raw octets, as a JSON line to $T/NAME/received.jsonl (check.py
+# exabgp-record), which is IO_ARG[NAME].
+io_exabgp_speaker_start() {
+	local name=$1 addr=$2 asn=$3 set=$4 opts=,$5, dir p paddr pport pasn mode fams
+	shift 5
+	dir=$T/$name
+	mkdir -p "$dir"
+	: >"$dir/received.jsonl"
+	{
+		echo "# $IO_NAME: ExaBGP as a BGP speaker in AS $asn"
+		if [[ "$opts" == *,record,* ]]; then
+			echo "process record {"
+			echo "  run $(command -v python3) $IO_CHECK exabgp-record $dir/received.jsonl;"
+			echo "  encoder json;"
+			echo "}"
+		fi
+		for p in "$@"; do
+			IFS=: read -r paddr pport pasn mode fams <<<"$p"
+			echo "neighbor $paddr {"
+			echo "  router-id $addr;"
+			echo "  local-address $addr;"
+			echo "  local-as $asn;"
+			echo "  peer-as $pasn;"
+			echo "  connect $pport;"
+			echo "  hold-time 9;"
+			echo "  group-updates true;"
+			echo "  family { ipv4 unicast; }"
+			[[ "$opts" != *,as2,* ]] || echo "  capability { asn4 disable; }"
+			if [[ "$opts" == *,record,* ]]; then
+				echo "  api { processes [ record ]; receive { parsed; packets; update; } }"
+			fi
+			echo "  static {"
+			[ "$set" = - ] || python3 "$IO_CHECK" exabgp-routes "$set"
+			echo "  }"
+			echo "}"
+		done
+	} >"$dir/exabgp.conf"
+	local envs=(exabgp_tcp_bind= exabgp_api_cli=false exabgp_daemon_drop=false
+		exabgp_daemon_daemonize=false exabgp_log_destination=stdout)
+	env "${envs[@]}" exabgp --validate "$dir/exabgp.conf" >"$dir/check.log" 2>&1 ||
+		{ cat "$dir/check.log"; io_die "$name: exabgp --validate rejects $dir/exabgp.conf"; }
+	io_spawn "$name" exabgp "$dir/exabgp.log" env "${envs[@]}" exabgp "$dir/exabgp.conf"
+	IO_ARG[$name]=$dir/received.jsonl
+	io_say "$name (ExaBGP, AS $asn, options ${opts:1:-1}) is PID ${IO_PID[$name]} at $addr"
+}
+
+# io_gobgp_announce NAME SET: GoBGP (io_gobgp_start) originates the routes of SET through
+# its CLI (check.py gobgp-routes writes the arguments).
+io_gobgp_announce() {
+	local name=$1 set=$2 fam args
+	while read -r fam args; do
+		# shellcheck disable=SC2086 # args: the words check.py wrote, none with a space
+		gobgp -u 127.0.0.1 -p "${IO_ARG[$name]}" global rib -a "$fam" add $args >/dev/null ||
+			{ io_fail "$name: gobgp global rib -a $fam add $args"; return 1; }
+	done < <(python3 "$IO_CHECK" gobgp-routes "$set")
+}
+
+# io_record_check_routes NAME WHAT SECONDS KIND SPEC...: as io_check_routes, for an ExaBGP
+# speaker started with "record": what it holds, rebuilt from the raw UPDATEs it received
+# (KIND exabgp, or exabgp_as2 for a session without 4-octet ASNs; check.py parse_exabgp).
+io_record_check_routes() {
+	local name=$1 what=$2 limit kind=$4 t i rc
+	limit=$(io_cap "$3")
+	[ -z "${IO_BROKEN[$name]:-}" ] || limit=$((limit < 5 ? limit : 5))
+	shift 4
+	t=$(io_ms)
+	for ((i = 0; i < limit * 4 + 1; i++)); do
+		rc=0
+		IO_OUT=$(python3 "$IO_CHECK" verify "$kind" "${IO_ARG[$name]}" "$@") || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			io_pass "$name: $what: ${IO_OUT#ok: } ($*) in $(($(io_ms) - t)) ms"
+			return 0
+		fi
+		((($(io_ms) - t) < limit * 1000)) || break
+		sleep 0.25
+	done
+	IO_BROKEN[$name]=1
+	io_fail "$name: $what: still wrong after $limit s ($*):"
+	printf '%s\n' "${IO_OUT:-no output}" | head -n 30 | sed 's/^/    /'
+	return 1
+}
