@@ -126,8 +126,9 @@ struct worker {
 	unsigned n_drops, cap_drops;
 	/* neighbors and sessions */
 	struct nbr *nbrs;
-	struct nbr_map *dyn; /* dynamic neighbors by address */
-	struct sess *dead;   /* closed sessions, freed when the current event is done */
+	struct nbr_map *dyn;   /* dynamic neighbors by address */
+	struct sess *dead;     /* closed sessions, freed when the current event is done */
+	uint64_t jitter_state; /* connect-retry jitter (core/peer.c) */
 	/* listeners */
 	unsigned n_listen;
 	int *listen_fd;

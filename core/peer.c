@@ -229,6 +229,19 @@ static void nbr_release_dynamic(struct nbr *n)
 	free(n);
 }
 
+/* A number in [0, 1), from the worker's own generator (xorshift64; seeded per worker). */
+static double nbr_jitter(struct nbr *n)
+{
+	uint64_t x = n->w->jitter_state;
+	if (!x)
+		x = XXH3_64bits(&n, sizeof(n)) | 1;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	n->w->jitter_state = x;
+	return (double)(x >> 11) / 9007199254740992.0;
+}
+
 static void nbr_schedule_connect(struct nbr *n, double secs)
 {
 	ev_timer_stop(n->w->loop, &n->retry);
@@ -523,7 +536,11 @@ static void nbr_after_session(struct nbr *n, struct sess *s)
 		double base = n->w->d->cfg->connect_retry, wait = base;
 		for (unsigned i = 1; i < n->failures && wait < SESS_BACKOFF_MAX; i++)
 			wait *= 2;
-		nbr_schedule_connect(n, wait < SESS_BACKOFF_MAX ? wait : SESS_BACKOFF_MAX);
+		if (wait > SESS_BACKOFF_MAX)
+			wait = SESS_BACKOFF_MAX;
+		/* RFC 4271 10: jitter, 0.75 to 1 times the wait, so that two speakers that lost a
+		 * session together do not dial each other at the same moment again */
+		nbr_schedule_connect(n, wait * (0.75 + 0.25 * nbr_jitter(n)));
 	}
 }
 
@@ -662,8 +679,11 @@ static bool sess_resolve_collision(struct sess *s)
 		          "collision with an Established session");
 		return false;
 	}
-	if (other->state == SESS_OPENSENT)
-		return true; /* its OPEN has not arrived: that one is decided when it does */
+	/* The other connection is in OpenConfirm, or in OpenSent: this OPEN tells whose
+	 * connection survives, and the peer, which knows both Identifiers too, keeps the same
+	 * one (6.8 lets OpenSent connections be examined once the Identifier is known). Waiting
+	 * for the second OPEN would confirm this connection first, and the peer could be
+	 * Established on it by the time it goes: both connections would close. */
 	bool local_wins = s->w->d->router_id > s->peer_id;
 	/* the local speaker wins: keep the connection it started */
 	struct sess *loser = local_wins ? (s->outgoing ? other : s) : (s->outgoing ? s : other);
