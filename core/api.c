@@ -181,13 +181,14 @@ static json_t *api_status(struct daemon *d)
 		sessions += API_LOAD(d->workers[i].st.sessions);
 		established += API_LOAD(d->workers[i].st.established);
 	}
-	return json_pack("{s:s, s:o, s:I, s:o, s:f, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:o, s:I, s:o, s:f, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I}",
 	                 "config", d->cfg->path, "router_id", api_ipv4(d->router_id), "asn",
 	                 (json_int_t)d->asn, "cluster_id", api_ipv4(d->cluster_id), "uptime_s",
 	                 api_secs(d_now_ns() - d->t_start_ns), "workers", (int)d->n_workers,
 	                 "rib_shards", (int)d->n_shards, "peers", (int)d->cfg->n_peers, "ranges",
-	                 (int)d->cfg->n_ranges, "established", (json_int_t)established, "prefixes",
-	                 (json_int_t)prefixes, "paths", (json_int_t)paths, "attribute_sets",
+	                 (int)d->cfg->n_ranges, "sessions", (json_int_t)sessions, "established",
+	                 (json_int_t)established, "prefixes", (json_int_t)prefixes, "paths",
+	                 (json_int_t)paths, "attribute_sets",
 	                 (json_int_t)attr_table_count(d->attrs));
 }
 
@@ -304,8 +305,9 @@ static json_t *api_memory(struct daemon *d)
 	uint64_t prefixes, paths;
 	api_rib_totals(d, &prefixes, &paths);
 	/* entries are one 48-octet jemalloc class for an IPv4 prefix with one path; each path
-	 * beyond the first adds 32 octets, and the slot arrays 16 per prefix */
-	uint64_t rib = prefixes * (48 + 16) + (paths > prefixes ? (paths - prefixes) * 32 : 0);
+	 * beyond the first adds one struct rib_path, and the slot arrays 16 per prefix */
+	uint64_t rib = prefixes * (48 + 16) +
+	               (paths > prefixes ? (paths - prefixes) * sizeof(struct rib_path) : 0);
 	return json_pack("{s:o, s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I}}", "jemalloc", api_jemalloc(),
 	                 "rib", "estimated_bytes", (json_int_t)rib, "paths", (json_int_t)paths,
 	                 "attributes", "bytes", (json_int_t)attr_table_bytes(d->attrs), "sets",

@@ -133,9 +133,6 @@ struct worker {
 	unsigned n_listen;
 	int *listen_fd;
 	ev_io *listen_w;
-	/* groups with members here that have data to write */
-	struct updgrp **ready;
-	unsigned n_ready, cap_ready;
 	bool stopping;
 	struct worker_stats st; /* relaxed atomics */
 };

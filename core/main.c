@@ -240,7 +240,8 @@ static void prismd_free(struct daemon *d)
 	free((void *)d->self.clusters);
 }
 
-/* SIGUSR1: one log line per shard and group, for a quick look without the API. */
+/* SIGUSR1: one log line of RIB totals (prefixes, paths, attribute sets), for a quick look
+ * without the API. */
 static void prismd_log_stats(struct daemon *d)
 {
 	uint64_t prefixes = 0, paths = 0;

@@ -295,9 +295,16 @@ static void update_build_set(struct attr_parse *ps)
 {
 	struct msg_scratch *s = ps->s;
 	struct attr_builder *b = &s->builder;
-	if (ps->u->mp_reach.present) {
-		b->nh_len = ps->u->mp_reach.nh_len;
-		memcpy(b->nh, ps->u->mp_reach.nh, b->nh_len);
+	const struct mp_reach *m = &ps->u->mp_reach;
+	if (m->present && m->afi == AFI_IPV4) {
+		/* IPv4 routes in MP_REACH_NLRI: they are stored, and sent on, as plain NLRI, whose
+		 * next hop is NEXT_HOP. The MP next hop is theirs (RFC 4760 3); a NEXT_HOP that
+		 * came too belongs to plain NLRI, and stays when there are some. */
+		if (!ps->u->nlri.n || !update_has_attr(b, ATTR_NEXT_HOP))
+			attr_builder_set(b, ATTR_FLAG_TRANSITIVE, ATTR_NEXT_HOP, m->nh, 4);
+	} else if (m->present) {
+		b->nh_len = m->nh_len;
+		memcpy(b->nh, m->nh, b->nh_len);
 	}
 	if (!b->n && !b->nh_len) {
 		ps->u->attrs = NULL;

@@ -353,6 +353,7 @@ static void sess_write_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 	int r = sess_flush(s);
 	if (r < 0) {
+		s->lost = true;
 		sess_down(s, strerror(errno));
 		return;
 	}
@@ -743,6 +744,14 @@ static void sess_group_key(const struct sess *s, struct updgrp_key *k)
 		.local = &s->local,
 	};
 	updgrp_key_make(&in, k);
+	static const uint8_t none[4];
+	if (k->kind == UPDGRP_EBGP && k->af[AF_IDX_IPV4] && !memcmp(k->nh4, none, 4)) {
+		/* an eBGP session over IPv6 has no IPv4 address of ours for NEXT_HOP; 0.0.0.0
+		 * would be a route to nowhere */
+		k->af[AF_IDX_IPV4] = false;
+		log_warn("%s: no IPv4 next hop of ours on an IPv6 session: IPv4 routes are not sent",
+		         s->n->name);
+	}
 }
 
 static void sess_on_established(struct sess *s)

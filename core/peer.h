@@ -22,7 +22,8 @@ enum sess_state {
 
 const char *sess_state_name(enum sess_state s);
 
-/* Bytes waiting to go out ahead of the group stream: OPEN, KEEPALIVE, NOTIFICATION. */
+/* Bytes waiting to go out ahead of the group stream: OPEN, KEEPALIVE, ROUTE-REFRESH
+ * markers. NOTIFICATIONs go straight to the socket, between messages. */
 struct sess_ctl {
 	uint8_t *buf;
 	size_t len, off, cap;

@@ -244,6 +244,7 @@ void updgrp_post_join(struct updgrp_member *m)
 {
 	struct worker *self = &m->g->d->workers[m->worker];
 	m->joining = true;
+	m->new_dump = m->err_afs != 0;
 	updgrp_member_ref(m); /* the joiner list's reference */
 	worker_post(self, m->g->owner, &updgrp_msg_new(D_MSG_GRP_JOIN, m->g, m)->hdr);
 }
@@ -357,8 +358,8 @@ static void updgrp_count(struct updgrp *g, unsigned worker, int delta)
 	__atomic_store_n(&g->n_members, g->n_members + (uint32_t)delta, __ATOMIC_RELAXED);
 }
 
-/* Tells every worker with members that the stream grew; the owner's own go on its ready
- * list. */
+/* Tells every worker with members that the stream grew, the owner too (through its own
+ * mailbox: its members write after this flush). */
 static void updgrp_notify(struct updgrp *g)
 {
 	struct daemon *d = g->d;
@@ -401,6 +402,8 @@ static void updgrp_serve_joiners(struct updgrp *g)
 	if (updgrp_encode_pending(g))
 		updgrp_notify(g);
 	bool fresh = updgrp_dump_fresh(g, d_now_ns());
+	for (uint32_t i = 0; i < g->n_joiners && fresh; i++)
+		fresh = !g->joiners[i]->new_dump;
 	if (!fresh)
 		updgrp_build_dump(g);
 	log_debug(
@@ -465,15 +468,17 @@ void updgrp_handle_changes(struct worker *w, const struct rib_changes *ch)
 
 void updgrp_flush(struct worker *w)
 {
-	for (struct updgrp *g = w->d->groups->owned[w->id]; g; g = g->next_owned)
+	uint64_t now = d_now_ns();
+	for (struct updgrp *g = w->d->groups->owned[w->id]; g; g = g->next_owned) {
 		if (updgrp_encode_pending(g))
 			updgrp_notify(g);
-	for (unsigned i = 0; i < w->n_ready; i++) {
-		struct updgrp *g = w->ready[i];
-		__atomic_store_n(&g->local[w->id].ready_pending, false, __ATOMIC_RELEASE);
-		updgrp_local_ready(w, g);
+		/* The last dump holds the stream from where it was taken on: once it is too old
+		 * to serve again, it goes, and the members' cursors alone hold the stream. */
+		if (g->dump && !updgrp_dump_fresh(g, now)) {
+			updgrp_block_unref(g->dump);
+			g->dump = NULL;
+		}
 	}
-	w->n_ready = 0;
 }
 
 /* ---- messages ---- */

@@ -82,6 +82,9 @@ struct updgrp_member {
 	bool resync;       /* rejoin once the carry is out */
 	uint8_t err_afs;   /* enhanced refresh asked for these families: BoRR at the next start */
 	uint8_t eorr_afs;  /* ... and EoRR once the cursor leaves the dump */
+	/* written before a JOIN goes, read by the owner: an enhanced refresh needs a dump
+	 * taken now, not the last one (its EoRR would purge what came since) */
+	bool new_dump;
 	uint8_t *carry;    /* the rest of a partly written message, once detached */
 	uint32_t carry_len, carry_off;
 	struct updgrp_member *next_local, *prev_local;

@@ -228,7 +228,6 @@ void worker_free(struct worker *w)
 	free(w->rbuf);
 	free(w->rib_out);
 	free(w->drops);
-	free(w->ready);
 	free(w->listen_fd);
 	free(w->listen_w);
 }

@@ -57,7 +57,7 @@ int rib_source_addr_cmp(const struct rib_source *a, const struct rib_source *b);
  * from an external peer (core/reflect.c). The decision reads the same values from that form
  * as from the set received: ORIGINATOR_ID stands in for the BGP Identifier (RFC 4456 9), and
  * every internal path's CLUSTER_LIST is one longer. External peers are sent a set derived
- * from it. So the received set itself need not be kept. 32 octets. */
+ * from it. So the received set itself need not be kept. 24 octets. */
 struct rib_path {
 	const struct attr *attrs; /* interned */
 	struct rib_source *src;

@@ -53,6 +53,13 @@ void rib_source_free_rcu(struct rcu_head *head)
 
 /* ---- keys ---- */
 
+/* A source's per-shard path counter: written only here, by the shard's owner, and read by
+ * the API's thread; relaxed atomics, a plain load and store on the one writer's side. */
+static inline void src_count(uint32_t *c, int d)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + (uint32_t)d, __ATOMIC_RELAXED);
+}
+
 static size_t rib_addr_len(uint8_t afi) { return afi == AFI_IPV6 ? 16 : 4; }
 
 static uint64_t rib_hash_key(uint8_t afi, uint8_t len, const uint8_t *addr)
@@ -226,7 +233,7 @@ struct rib_shard *rib_shard_new(unsigned index, uint32_t local_as, struct attr_t
 static void rib_path_release(struct rib_shard *s, const struct rib_path *p)
 {
 	attr_unref(s->attrs, p->attrs);
-	p->src->paths_in[s->index]--;
+	src_count(&p->src->paths_in[s->index], -1);
 }
 
 static void rib_free_entry_cb(struct rib_prefix *p, void *arg)
@@ -353,7 +360,7 @@ static void rib_announce(struct rib_shard *s, const struct rib_in *in, uint64_t 
 		new->paths[n] = path;
 		RIB_STAT_ADD(s->paths, 1);
 	}
-	in->src->paths_in[s->index]++;
+	src_count(&in->src->paths_in[s->index], 1);
 	rib_order(s, new);
 	rib_commit(s, &in->pfx, h, old, new, out);
 }

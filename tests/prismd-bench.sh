@@ -7,6 +7,8 @@
 #   flap     churn while random peers drop and come back
 #   stuck    fanout with one listener that stops reading: the rest converge, prismd lets it
 #            go from its update group, and its memory stays bounded
+#   stream   churn with every member caught up: the group's blocks stay a few, however
+#            long its stream grows (the last dump must not pin the stream)
 #   stop     SIGTERM while sessions are up: every peer gets a Cease, prismd exits 0 (and, in
 #            the ASan build, without a leak)
 #
@@ -73,11 +75,13 @@ free_port() {
 }
 
 PORT=$(free_port)
+HTTP=$(free_port)
 cat >"$T/prismd.yaml" <<YAML
 router-id: 127.0.0.1
 asn: 64512
 cluster-id: 10.255.0.1
 listen: ["127.0.0.1:$PORT"]
+http: 127.0.0.1:$HTTP
 threads: 2
 update-groups:
   slow-peer-bytes: 64KiB
@@ -142,8 +146,8 @@ say "stuck: detached; prismd RSS ${rss} kB"
 
 # SIGTERM with sessions up: a Cease to every peer, then a clean exit.
 up_before=$(grep -c "Established" "$T/prismd.log" || true)
-"$BENCH" -t "127.0.0.1:$PORT" --cluster-id 10.255.0.1 churn -n 20 -m 10 --churn-time 60 \
-	--no-progress --settle 0.2 --timeout 120 >"$T/stop.out" 2>&1 &
+"$BENCH" -t "127.0.0.1:$PORT" --cluster-id 10.255.0.1 churn -n 20 -m 1000 --churn-time 60 \
+	--churn-rate 20000 --no-progress --settle 0.2 --timeout 120 >"$T/stop.out" 2>&1 &
 BENCH_PID=$!
 for ((i = 0; i < 300; i++)); do
 	up=$(grep -c "Established" "$T/prismd.log" || true)
@@ -152,6 +156,21 @@ for ((i = 0; i < 300; i++)); do
 done
 [ $((up - up_before)) -ge 20 ] || fail "stop: the sessions did not come up"
 sleep 1
+
+# stream: while that churn runs, every member keeps up; the blocks are what the cursors
+# hold, not the whole stream since the last dump.
+api() { curl -sf --max-time 5 "http://127.0.0.1:$HTTP$1"; }
+stream0=$(api /api/groups | jq '[.[].stream_octets] | add')
+for ((i = 0; i < 400; i++)); do # 40 s: under load the churn may start late
+	stream=$(api /api/groups | jq '[.[].stream_octets] | add')
+	[ $((stream - stream0)) -ge 2097152 ] && break
+	sleep 0.1
+done
+blocks=$(api /api/memory | jq '.update_groups.block_bytes')
+say "stream: $(((stream - stream0) >> 10)) KiB streamed during the churn; blocks hold $((blocks >> 10)) KiB"
+[ $((stream - stream0)) -ge 1048576 ] || fail "stream: the churn streamed under 1 MiB"
+[ "$blocks" -lt $(((stream - stream0) / 2)) ] ||
+	fail "stream: $blocks octets of blocks for $((stream - stream0)) streamed: the stream is pinned"
 kill -TERM "$PRISMD_PID"
 rc=0
 for ((i = 0; i < 300; i++)); do

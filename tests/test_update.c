@@ -521,7 +521,8 @@ Test(update, mp_reach_ipv6_link_local)
 	assert_json(u.attrs, "mp_next_hop", "[\"2001:db8::1\",\"fe80::1\"]");
 }
 
-/* RFC 4760 with AFI 1: IPv4 NLRI in MP_REACH needs no NEXT_HOP attribute. */
+/* RFC 4760 with AFI 1: IPv4 NLRI in MP_REACH needs no NEXT_HOP attribute. The routes are
+ * kept and sent on as plain NLRI, so the MP next hop becomes their NEXT_HOP. */
 Test(update, mp_reach_ipv4)
 {
 	struct msg_update u;
@@ -537,8 +538,30 @@ Test(update, mp_reach_ipv4)
 	cr_expect_eq(u.mp_reach.afi, AFI_IPV4);
 	cr_expect_eq(u.mp_reach.nh_len, 4);
 	assert_prefixes(&u.mp_reach.nlri, "198.51.100.0/24,203.0.113.5/32");
-	assert_json(u.attrs, "mp_next_hop", "[\"192.0.2.7\"]");
-	cr_expect(!attr_has(u.attrs, ATTR_NEXT_HOP));
+	cr_expect(attr_has(u.attrs, ATTR_NEXT_HOP));
+	cr_expect_eq(u.attrs->nexthop, 0xc0000207u, "NEXT_HOP is the MP next hop 192.0.2.7");
+	assert_json(u.attrs, "next_hop", "\"192.0.2.7\"");
+}
+
+/* IPv4 in MP_REACH and plain NLRI with a NEXT_HOP of their own: the set is shared, and the
+ * plain routes' NEXT_HOP stays (the MP next hop would apply to the MP routes alone). */
+Test(update, mp_reach_ipv4_with_plain_nlri)
+{
+	struct msg_update u;
+	L.n = 0;
+	UPD_ATTR(&L, 0x40, ATTR_ORIGIN, 0);
+	UPD_ATTR(&L, 0x40, ATTR_AS_PATH, ASPATH_SEQUENCE, 1, U32(65001));
+	UPD_ATTR(&L, 0x40, ATTR_NEXT_HOP, 192, 0, 2, 1);
+	UPD_ATTR(&L, 0x80, ATTR_MP_REACH_NLRI, U16(AFI_IPV4), SAFI_UNICAST, 4, 192, 0, 2, 7, 0, 24,
+	         198, 51, 100);
+	static const uint8_t nlri[] = { 24, 203, 0, 113 };
+	static uint8_t msg[4096];
+	size_t len = upd_build(msg, sizeof(msg), (struct upd_part)UPD_NONE, upd_attrs_part(&L),
+	                       (struct upd_part)UPD_PART(nlri));
+	decode_ok(msg, len, &EBGP4, S1, &u);
+	assert_prefixes(&u.nlri, "203.0.113.0/24");
+	assert_prefixes(&u.mp_reach.nlri, "198.51.100.0/24");
+	cr_expect_eq(u.attrs->nexthop, 0xc0000201u);
 }
 
 /* RFC 4760 4: MP_UNREACH alone needs no other attribute. */
