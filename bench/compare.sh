@@ -7,7 +7,8 @@
 # Usage: bench/compare.sh [options]
 #   --quick                a tiny matrix for smoke tests (about a minute)
 #   --matrix NAME          default (the documented one; under 20 minutes on 2 cores) or large
-#   --daemons "LIST"       reflectors to try (default: "bird frr gobgp openbgpd prism");
+#   --daemons "LIST"       reflectors to try (default: "bird frr gobgp openbgpd prism
+#                          prism1"; prism1 is prismd with threads: 1);
 #                          those not installed are skipped; replay always runs unless
 #                          --no-replay
 #   --no-replay            leave the replay limit out
@@ -30,7 +31,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DAEMON_DIR=$ROOT/bench/daemons
-ALL_DAEMONS="bird frr gobgp openbgpd prism"
+ALL_DAEMONS="bird frr gobgp openbgpd prism prism1"
 
 MATRIX=default
 DAEMONS=$ALL_DAEMONS
@@ -95,7 +96,7 @@ matrix_cases() {
 		echo "calico-100 calico 100 -n 100 -m 4"
 		echo "calico-300 calico 300 -n 300 -m 4"
 		echo "calico-1000 calico 1000 -n 1000 -m 4"
-		echo "fanout-2x100000-50 fanout 52 -n 52 -f 2 -m 100000 --attr-sets 16"
+		echo "fanout-2x200000-100 fanout 102 -n 102 -f 2 -m 200000 --attr-sets 16"
 		echo "restart-1000 restart 1000 -n 1000 -m 4"
 		;;
 	large)

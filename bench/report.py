@@ -29,8 +29,11 @@ NAMES = {
     "gobgp": "GoBGP",
     "openbgpd": "OpenBGPD",
     "prism": "prism",
+    "prism1": "prism, threads 1",
     "replay": "replay limit",
 }
+# The established reflectors: prism's targets are set against the best of these.
+OTHERS = ("bird", "frr", "gobgp", "openbgpd")
 # Plot colours (and dash types) by target, so that a reflector looks the same in every plot.
 STYLE = {
     "bird": ("#7b3294", 1),
@@ -38,6 +41,7 @@ STYLE = {
     "gobgp": ("#377eb8", 1),
     "openbgpd": ("#e6ab02", 1),
     "prism": ("#d7191c", 1),
+    "prism1": ("#f4a582", 2),
     "replay": ("#000000", 2),
 }
 # A harness this busy (share of its threads, during the measured phase) is at least part
@@ -205,8 +209,11 @@ class Report:
         return f["conv"] if f and f["conv"] else None
 
     def fastest(self, case):
+        """The fastest of the established reflectors (prism itself left out)."""
         best = None
         for d in self.daemons:
+            if d not in OTHERS:
+                continue
             f = self.f(d, case)
             if f and f["conv"] is not None and (best is None or f["conv"] < best[1]):
                 best = (d, f["conv"])
@@ -216,7 +223,7 @@ class Report:
         return "†" if f and f["harness"] is not None and f["harness"] >= HARNESS_BUSY else ""
 
     def glance_table(self):
-        head = ["case"] + [NAMES.get(t, t) for t in self.targets] + ["fastest reflector"]
+        head = ["case"] + [NAMES.get(t, t) for t in self.targets] + ["fastest other"]
         rows = []
         for case, scenario, args in self.cases:
             lim = self.limit(case)
@@ -285,6 +292,41 @@ class Report:
                 refl = ph.get("reflector_cpu_s", 0) / wall if wall else 0
                 row.append("%.0f%% / %.2f%s" % (100 * f["harness"], refl,
                                                 self.busy_mark(f)))
+            rows.append(row)
+        return md_table(head, rows)
+
+    def targets_table(self):
+        """prism against its targets (issue #4): 5x the fastest other reflector, peak RSS
+        under every other one, within 3x of the replay limit, threads 2 faster than 1."""
+        if "prism" not in self.targets:
+            return None
+        head = ["case", "prism s", "fastest other", "speed-up (≥ 5×)", "prism RSS MB",
+                "least other RSS MB", "× replay limit (≤ 3×)"]
+        if "prism1" in self.targets:
+            head.append("threads 1 / threads 2")
+        rows = []
+        for case, scenario, args in self.cases:
+            f = self.f("prism", case)
+            if not f or f["conv"] is None:
+                rows.append([case, "no result"] + [""] * (len(head) - 2))
+                continue
+            best = self.fastest(case)
+            lim = self.limit(case)
+            rss = [(self.f(d, case) or {}).get("rss") for d in self.daemons if d in OTHERS]
+            rss = [r for r in rss if r]
+            row = [case, secs(f["conv"]),
+                   "%s %s s" % (NAMES.get(best[0], best[0]), secs(best[1])) if best else "none",
+                   "%.1f× %s" % (best[1] / f["conv"], "✓" if best[1] / f["conv"] >= 5 else "✗")
+                   if best else "—",
+                   mb(f["rss"]),
+                   "%s %s" % (mb(min(rss)), "✓" if f["rss"] and f["rss"] < min(rss) else "✗")
+                   if rss else "—",
+                   "%.2f× %s" % (f["conv"] / lim, "✓" if f["conv"] / lim <= 3 else "✗")
+                   if lim else "—"]
+            if "prism1" in self.targets:
+                f1 = self.f("prism1", case)
+                row.append("%.2f %s" % (f1["conv"] / f["conv"], "✓" if f1["conv"] > f["conv"]
+                                        else "✗") if f1 and f1["conv"] else "—")
             rows.append(row)
         return md_table(head, rows)
 
@@ -413,6 +455,13 @@ class Report:
                      "† marks runs where the harness threads were at least %d%% busy: "
                      "the harness is part of what they measure.\n\n" % (100 * HARNESS_BUSY)
                      + self.glance_table())
+        tt = self.targets_table()
+        if tt:
+            parts.append("**prism against its targets**: the speed-up over the fastest "
+                         "established reflector (BIRD, FRR, GoBGP, OpenBGPD), peak RSS "
+                         "against the least of theirs, convergence over the replay limit, "
+                         "and threads 1 over threads 2 (above 1: two threads were faster). "
+                         "Same run as the tables around it.\n\n" + tt)
         parts.append("**Every figure.** est.: time until every session is Established (for "
                      "restart: back up); conv.: as above; × limit: conv. over the replay "
                      "limit's; CPU: the reflector's CPU seconds (all its processes) during "
