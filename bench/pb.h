@@ -10,7 +10,8 @@
  *   pb_run.c     scenarios: phases, churn, flaps, convergence, the result
  *   pb_replay.c  the replay server: a null reflector that streams a pre-encoded table
  *   pb_report.c  /proc sampling, the JSON result and the human summary
- *   prism-bench.c  the command line
+ *   pb_cli.c     the command line: options, the scenario word, the usage checks
+ *   prism-bench.c  main()
  * Everything here is prism-bench's own; the codec in core/ does the wire work. */
 #ifndef PRISM_BENCH_PB_H
 #define PRISM_BENCH_PB_H
@@ -79,8 +80,9 @@ struct pb_plan {
 	uint32_t n_feeders_eff;
 };
 
-/* Validates the plan and fills the derived fields; on error returns -1 with *why set. */
-int pb_plan_init(struct pb_plan *p, const char **why);
+/* Validates the plan and fills the derived fields; on error returns -1 with the reason in
+ * why (size bytes), which names the command-line options and values at fault. */
+int pb_plan_init(struct pb_plan *p, char *why, size_t size);
 
 bool pb_peer_feeds(const struct pb_plan *p, uint32_t peer);
 bool pb_peer_listens(const struct pb_plan *p, uint32_t peer);

@@ -820,16 +820,22 @@ int pb_threads_start(struct pb_run *run)
 	return 0;
 }
 
+unsigned pb_share(unsigned total, unsigned parts, unsigned i)
+{
+	return parts ? total / parts + (i < total % parts) : 0;
+}
+
+/* --max-connecting is split over the threads exactly; the command line caps the threads at
+ * it, so every thread that has peers to connect gets at least one. */
 int pb_threads_init(struct pb_run *run)
 {
-	unsigned per = run->cfg.max_connecting / run->n_th;
 	run->th = calloc(run->n_th, sizeof(*run->th));
 	if (!run->th)
 		return -1;
 	for (unsigned i = 0; i < run->n_th; i++) {
 		if (pb_thread_init(run, &run->th[i], i) < 0)
 			return -1;
-		run->th[i].max_handshaking = per ? per : 1;
+		run->th[i].max_handshaking = pb_share(run->cfg.max_connecting, run->n_th, i);
 	}
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* The address plan and the route universe. Everything is computed from a peer or route
  * number, so the harness, the verifier and the replay server agree without sharing state. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bench/pb.h"
@@ -14,46 +16,95 @@ static const uint32_t PB_MAX_ROUTES = 1u << 26;
 
 static const uint8_t pb_nh6_base[16] = { 0xfd, 0x00, 0x01, 0x98, 0x00, 0x18 };
 
-static int pb_plan_fail(const char **why, const char *text)
+/* The reasons name the command-line options (and their values) that set each field, since
+ * the plan is only ever made from them. */
+__attribute__((format(printf, 3, 4))) static int pb_plan_fail(char *why, size_t size,
+                                                              const char *fmt, ...)
 {
-	*why = text;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
-static int pb_plan_check_peers(const struct pb_plan *p, const char **why)
+static void pb_addr_text(uint32_t a, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+static int pb_plan_check_peers(const struct pb_plan *p, char *why, size_t size)
 {
 	uint8_t last = p->src_base & 0xff;
+	char src[16];
+	pb_addr_text(p->src_base, src, sizeof(src));
 	if (p->n_peers == 0)
-		return pb_plan_fail(why, "there must be at least one peer");
+		return pb_plan_fail(why, size, "--peers 0: there must be at least one peer");
 	if (p->n_feeders && p->n_feeders >= p->n_peers)
-		return pb_plan_fail(why, "feeders must leave at least one listener");
-	if (pb_n_feeders(p) > PB_NH4_MAX)
-		return pb_plan_fail(why, "too many feeders for 198.18.0.0/15 next hops");
+		return pb_plan_fail(why, size,
+		                    "--feeders %u with --peers %u: the feeders must leave at least "
+		                    "one listener",
+		                    p->n_feeders, p->n_peers);
+	if (pb_n_feeders(p) > PB_NH4_MAX) {
+		if (p->n_feeders)
+			return pb_plan_fail(why, size,
+			                    "--feeders %u: more feeders than the %u next hops of "
+			                    "198.18.0.0/15",
+			                    p->n_feeders, PB_NH4_MAX);
+		return pb_plan_fail(
+		        why, size,
+		        "--peers %u with every peer feeding (--feeders 0): more feeders "
+		        "than the %u next hops of 198.18.0.0/15",
+		        p->n_peers, PB_NH4_MAX);
+	}
 	if (last == 0 || last == 255)
-		return pb_plan_fail(why, "the first source address must not end in .0 or .255");
+		return pb_plan_fail(why, size,
+		                    "--source %s: the first source address must not end in .0 or "
+		                    ".255",
+		                    src);
 	uint32_t lastpeer = pb_peer_addr4(p, p->n_peers - 1);
 	if (lastpeer < p->src_base)
-		return pb_plan_fail(why, "source addresses run past 255.255.255.255");
+		return pb_plan_fail(why, size,
+		                    "--source %s with --peers %u: the source addresses run past "
+		                    "255.255.255.255",
+		                    src, p->n_peers);
 	return 0;
 }
 
-static int pb_plan_check_routes(struct pb_plan *p, const char **why)
+static int pb_plan_check_routes(struct pb_plan *p, char *why, size_t size)
 {
 	uint64_t routes = (uint64_t)pb_n_feeders(p) * p->per_feeder;
 	if (p->per_feeder == 0)
-		return pb_plan_fail(why, "each feeder needs at least one prefix");
+		return pb_plan_fail(why, size,
+		                    "--prefixes 0: each feeder needs at least one prefix");
 	if (routes > PB_MAX_ROUTES)
-		return pb_plan_fail(why, "more than 67,108,864 routes in all");
+		return pb_plan_fail(
+		        why, size, "--prefixes %u for %u feeders: %llu routes, more than %u in all",
+		        p->per_feeder, pb_n_feeders(p), (unsigned long long)routes, PB_MAX_ROUTES);
 	if (p->len4_min < 8 || p->len4_max > 32 || p->len4_min > p->len4_max)
-		return pb_plan_fail(why, "IPv4 prefix lengths must be within 8..32, min <= max");
+		return pb_plan_fail(why, size,
+		                    "--prefix-len %u-%u: IPv4 prefix lengths must be within 8..32, "
+		                    "min <= max",
+		                    p->len4_min, p->len4_max);
 	if (p->len6_min < 48 || p->len6_max > 128 || p->len6_min > p->len6_max)
-		return pb_plan_fail(why, "IPv6 prefix lengths must be within 48..128, min <= max");
+		return pb_plan_fail(why, size,
+		                    "--prefix-len6 %u-%u: IPv6 prefix lengths must be within "
+		                    "48..128, min <= max",
+		                    p->len6_min, p->len6_max);
 	if (p->v6_pct > 100)
-		return pb_plan_fail(why, "the IPv6 share is a percentage");
+		return pb_plan_fail(why, size, "--ipv6 %u: the IPv6 share is a percentage, 0..100",
+		                    p->v6_pct);
 	if (p->attr_sets == 0 || p->attr_sets > 65535)
-		return pb_plan_fail(why, "attribute sets per feeder must be 1..65535");
+		return pb_plan_fail(why, size,
+		                    "--attr-sets %u: attribute sets per feeder must be "
+		                    "1..65535",
+		                    p->attr_sets);
 	if (p->n_cluster == 0 || p->n_cluster > PB_MAX_CLUSTER)
-		return pb_plan_fail(why, "the expected CLUSTER_LIST needs 1 to 8 IDs");
+		return pb_plan_fail(
+		        why, size,
+		        "--cluster-id with %u IDs: the expected CLUSTER_LIST needs 1 to "
+		        "%u",
+		        p->n_cluster, PB_MAX_CLUSTER);
 	p->n_routes = (uint32_t)routes;
 	p->n_feeders_eff = pb_n_feeders(p);
 	p->shift4 = (uint8_t)(32 - p->len4_min);
@@ -64,15 +115,19 @@ static int pb_plan_check_routes(struct pb_plan *p, const char **why)
 	else if (span <= 126ull << 24)
 		p->base4 = PB_BASE4_LARGE;
 	else
-		return pb_plan_fail(why, "too many IPv4 prefixes of that length to number them");
+		return pb_plan_fail(why, size,
+		                    "--prefixes %u for %u feeders with --prefix-len %u: too many "
+		                    "IPv4 prefixes of that length to number below 127.0.0.0 (raise "
+		                    "the minimum --prefix-len, or use --ipv6)",
+		                    p->per_feeder, pb_n_feeders(p), p->len4_min);
 	return 0;
 }
 
-int pb_plan_init(struct pb_plan *p, const char **why)
+int pb_plan_init(struct pb_plan *p, char *why, size_t size)
 {
-	if (pb_plan_check_peers(p, why) < 0)
+	if (pb_plan_check_peers(p, why, size) < 0)
 		return -1;
-	return pb_plan_check_routes(p, why);
+	return pb_plan_check_routes(p, why, size);
 }
 
 bool pb_peer_feeds(const struct pb_plan *p, uint32_t peer)

@@ -1,5 +1,5 @@
-/* Measuring the reflector through /proc, and reporting a run: one human summary on stdout
- * and one JSON object for scripts. */
+/* Measuring the reflector through /proc, and reporting a run: one human summary (on stdout,
+ * or stderr when the JSON goes to stdout) and one JSON object for scripts. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -261,9 +261,12 @@ void pb_result_print(const struct pb_result *r, FILE *out)
 	const struct pb_cfg *c = &r->cfg;
 	char target[80];
 	pb_target_text(c, target, sizeof(target));
-	fprintf(out, "prism-bench %s against %s at %s: %u peers (%u feed, %u listen), %u routes\n",
+	fprintf(out, "prism-bench %s against %s at %s: %u peers (%u feed, %u listen",
 	        pb_scenario_name(c->scenario), c->label, target, c->plan.n_peers,
-	        pb_n_feeders(&c->plan), pb_n_listeners(&c->plan), c->plan.n_routes);
+	        pb_n_feeders(&c->plan), pb_n_listeners(&c->plan) - c->stuck);
+	if (c->stuck)
+		fprintf(out, ", %u stuck", c->stuck);
+	fprintf(out, "), %u routes\n", c->plan.n_routes);
 	for (unsigned i = 0; i < r->n_phases; i++)
 		pb_print_phase(&r->phases[i], out);
 	if (r->latency.count)
@@ -330,22 +333,67 @@ static json_t *pb_json_phase(const struct pb_phase *ph)
 	return o;
 }
 
+static void pb_addr4_text(uint32_t a, char *buf, size_t size)
+{
+	struct in_addr in = { .s_addr = htonl(a) };
+	if (!inet_ntop(AF_INET, &in, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+}
+
+/* The plan's address options: --source (the first transport address; with IPv6 transport
+ * also source4, the first IPv4 address, which numbers the router IDs) and --cluster-id. */
+static void pb_json_addrs(json_t *o, const struct pb_plan *p)
+{
+	char a[INET6_ADDRSTRLEN];
+	pb_addr4_text(p->src_base, a, sizeof(a));
+	if (p->v6_transport) {
+		json_object_set_new(o, "source4", json_string(a));
+		if (!inet_ntop(AF_INET6, &p->src6_base, a, sizeof(a)))
+			snprintf(a, sizeof(a), "?");
+	}
+	json_object_set_new(o, "source", json_string(a));
+	json_t *cl = json_array();
+	for (uint32_t i = 0; i < p->n_cluster; i++) {
+		pb_addr4_text(p->cluster[i], a, sizeof(a));
+		json_array_append_new(cl, json_string(a));
+	}
+	json_object_set_new(o, "cluster_id", cl);
+}
+
 static json_t *pb_json_params(const struct pb_cfg *c)
 {
 	const struct pb_plan *p = &c->plan;
 	char target[80];
 	pb_target_text(c, target, sizeof(target));
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:[i,i], s:[i,i], s:i, s:i, s:i, s:i, "
-	                 "s:b, s:b, s:f, s:f, s:f, s:f, s:i}",
-	                 "target", target, "peers", (json_int_t)p->n_peers, "feeders",
-	                 (json_int_t)pb_n_feeders(p), "listeners", (json_int_t)pb_n_listeners(p),
-	                 "prefixes_per_feeder", (json_int_t)p->per_feeder, "routes",
-	                 (json_int_t)p->n_routes, "prefix_len4", p->len4_min, p->len4_max,
-	                 "prefix_len6", p->len6_min, p->len6_max, "ipv6_pct", p->v6_pct,
-	                 "attr_sets", (json_int_t)p->attr_sets, "threads", c->threads, "hold_time",
-	                 c->hold_time, "addpath", c->addpath, "ext_msg", c->ext_msg, "churn_rate",
-	                 c->churn_rate, "churn_fraction", c->churn_fraction, "churn_s", c->churn_s,
-	                 "timeout_s", c->timeout_s, "seed", (json_int_t)c->seed);
+	json_t *o = json_pack(
+	        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:[i,i], s:[i,i], s:i, s:I, s:b, s:I, s:I}",
+	        "target", target, "peers", (json_int_t)p->n_peers, "feeders",
+	        (json_int_t)pb_n_feeders(p), "listeners",
+	        (json_int_t)(pb_n_listeners(p) - c->stuck), "stuck", (json_int_t)c->stuck,
+	        "prefixes_per_feeder", (json_int_t)p->per_feeder, "routes", (json_int_t)p->n_routes,
+	        "prefix_len4", p->len4_min, p->len4_max, "prefix_len6", p->len6_min, p->len6_max,
+	        "ipv6_pct", p->v6_pct, "attr_sets", (json_int_t)p->attr_sets, "large_communities",
+	        p->large_communities, "asn", (json_int_t)p->asn, "remote_as",
+	        (json_int_t)c->remote_as);
+	if (!o)
+		return NULL;
+	pb_json_addrs(o, p);
+	json_t *run = json_pack(
+	        "{s:i, s:I, s:i, s:b, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
+	        "s:I}",
+	        "threads", c->threads, "max_connecting", (json_int_t)c->max_connecting, "hold_time",
+	        c->hold_time, "addpath", c->addpath, "ext_msg", c->ext_msg, "route_refresh",
+	        c->route_refresh, "timeout_s", c->timeout_s, "settle_s", c->settle_s, "churn_rate",
+	        c->churn_rate, "churn_fraction", c->churn_fraction, "churn_s", c->churn_s,
+	        "flap_interval_s", c->flap_interval_s, "flap_down_s", c->flap_down_s, "seed",
+	        (json_int_t)c->seed);
+	if (!run || json_object_update(o, run) < 0) {
+		json_decref(run);
+		json_decref(o);
+		return NULL;
+	}
+	json_decref(run);
+	return o;
 }
 
 static json_t *pb_json_machine(void)
@@ -415,8 +463,20 @@ int pb_result_write_json(const struct pb_result *r, const char *path)
 	const struct pb_phase *last = r->n_phases ? &r->phases[r->n_phases - 1] : NULL;
 	if (last && last->ok)
 		json_object_set_new(o, "headline_s", json_real(last->seconds));
-	int rc = strcmp(path, "-") == 0 ? json_dumpf(o, stdout, JSON_INDENT(2))
-	                                : json_dump_file(o, path, JSON_INDENT(2));
+	bool to_stdout = strcmp(path, "-") == 0;
+	errno = 0;
+	FILE *f = to_stdout ? stdout : fopen(path, "w");
+	int rc = -1;
+	if (f) {
+		/* One JSON document ending in a newline, on stdout as in a file. */
+		rc = json_dumpf(o, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF ? 0 : -1;
+		if (fflush(f) != 0 || ferror(f))
+			rc = -1;
+		if (!to_stdout && fclose(f) != 0)
+			rc = -1;
+	}
+	int err = errno;
 	json_decref(o);
+	errno = err;
 	return rc;
 }

@@ -48,6 +48,8 @@ struct pb_phase *pb_result_phase(struct pb_result *r, const char *name);
 /* Marks the run failed; the first reason is kept. */
 void pb_result_fail(struct pb_result *r, const char *status, const char *reason);
 void pb_result_print(const struct pb_result *r, FILE *out);
+/* Writes the JSON result to path ('-': stdout) as one document ending in a newline. Returns
+ * 0, or -1 with errno set where the system said why (0 otherwise). */
 int pb_result_write_json(const struct pb_result *r, const char *path);
 
 #endif

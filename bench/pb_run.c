@@ -1,5 +1,6 @@
 /* Scenarios: bring every session up, feed, wait for every listener to hold its exact table,
  * then churn, flap or restart as the scenario says, and verify again. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +196,21 @@ static void pb_churn_encode(struct pb_peer *peer, struct pb_churn *c, struct pb_
 	}
 }
 
+bool pb_churn_next_epoch(struct pb_run *run, struct pb_peer *peer)
+{
+	if (peer->epoch < PB_EPOCH_MAX - 1) {
+		peer->epoch++;
+		return true;
+	}
+	if (!__atomic_exchange_n(&run->epoch_capped, true, __ATOMIC_RELAXED))
+		fprintf(stderr,
+		        "%sprism-bench: warning: feeder %u used up its %u churn batches (route "
+		        "epochs are 16 bits); it and every feeder that gets there stop churning, so "
+		        "the rest of the churn time sends fewer changes\n",
+		        run->cfg.progress ? "\n" : "", peer->idx, (unsigned)(PB_EPOCH_MAX - 1));
+	return false;
+}
+
 /* Toggles the next n routes of the feeder's churn subset: present ones are withdrawn,
  * absent ones announced again with a new epoch. want[] and t_sent[] change before the
  * bytes go out, so a listener never sees a change before its expectation. */
@@ -208,9 +224,8 @@ static void pb_churn_feeder(struct pb_peer *peer, uint32_t n, uint64_t now)
 
 	if (n > subset)
 		n = subset;
-	if (peer->epoch >= PB_EPOCH_MAX - 1)
+	if (!pb_churn_next_epoch(run, peer))
 		return;
-	peer->epoch++;
 	c.wd[0] = malloc(sizeof(uint32_t) * n);
 	c.wd[1] = malloc(sizeof(uint32_t) * n);
 	c.ann = malloc(sizeof(uint32_t) * n);
@@ -514,12 +529,12 @@ static bool pb_phase_restart(struct pb_run *run, struct pb_result *res)
 	return ok;
 }
 
-static uint32_t pb_rand(uint32_t *s)
+uint32_t pb_rand(uint64_t *state)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)((z ^ (z >> 31)) >> 32);
 }
 
 /* Churn for churn_s seconds; in the flap scenario a random peer also drops now and then. */
@@ -527,7 +542,7 @@ static void pb_churn_run(struct pb_run *run, struct pb_phase *ph, bool flap)
 {
 	uint64_t end = ph->t_start + (uint64_t)(run->cfg.churn_s * 1e9);
 	uint64_t next_flap = ph->t_start + (uint64_t)(run->cfg.flap_interval_s * 1e9);
-	uint32_t seed = run->cfg.seed ? run->cfg.seed : 1;
+	uint64_t seed = run->cfg.seed;
 
 	PB_STORE(run->churning, true);
 	while (pb_now_ns() < end) {
@@ -622,18 +637,24 @@ int pb_run_bench(struct pb_cfg *cfg)
 	res->harness_cpu_s = pb_self_cpu_s() - res->harness_cpu0;
 	if (res->proc_ok)
 		res->proc_ok = pb_proc_read(cfg->pids, cfg->n_pids, &res->proc_end);
+	/* With --json -, stdout carries the JSON alone and the summary goes to stderr. */
+	FILE *text = cfg->json_path && strcmp(cfg->json_path, "-") == 0 ? stderr : stdout;
 	if (cfg->hold_s > 0) {
 		/* The result first, then the sessions stay up for a look at the reflector. */
-		pb_result_print(res, stdout);
-		fflush(stdout);
+		pb_result_print(res, text);
+		fflush(text);
 		pb_sleep_ms((unsigned)(cfg->hold_s * 1000));
 	}
 	pb_threads_stop(run);
 	if (cfg->hold_s <= 0)
-		pb_result_print(res, stdout);
-	if (cfg->json_path && pb_result_write_json(res, cfg->json_path) < 0)
-		fprintf(stderr, "prism-bench: cannot write %s\n", cfg->json_path);
-	rc = res->failed ? 1 : 0;
+		pb_result_print(res, text);
+	rc = res->failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+	if (cfg->json_path && pb_result_write_json(res, cfg->json_path) < 0) {
+		fprintf(stderr, "prism-bench: cannot write the JSON result to %s: %s\n",
+		        strcmp(cfg->json_path, "-") == 0 ? "stdout" : cfg->json_path,
+		        errno ? strerror(errno) : "write error");
+		rc = PB_EXIT_JSON;
+	}
 out:
 	pb_run_free(run);
 	free(run);

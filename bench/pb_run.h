@@ -60,6 +60,25 @@ struct pb_cfg {
 /* Defaults for a scenario, before command-line overrides. */
 void pb_cfg_defaults(struct pb_cfg *c, enum pb_scenario s);
 
+/* Exit statuses of prism-bench (--help and docs/prism-bench.md list them). */
+enum {
+	PB_EXIT_OK = 0,     /* every listener converged on exactly the right table */
+	PB_EXIT_FAILED = 1, /* a phase timed out, the full check failed, or no setup */
+	PB_EXIT_USAGE = 2,
+	PB_EXIT_JSON = 3, /* the run finished but its --json result could not be written */
+};
+
+/* ---- pb_cli.c: the command line ---- */
+
+extern const char pb_usage[];
+/* Parses the command line into c (defaults of the scenario, then the options in order).
+ * Returns 0, 1 for --help, or -1 on bad usage with the reason in err (size bytes; empty when
+ * getopt already said what was wrong). */
+int pb_cli_parse(int argc, char **argv, struct pb_cfg *c, char *err, size_t size);
+/* The checks that need the whole command line: the plan, the transport, --stuck, --replay.
+ * Caps the threads at the peers and at --max-connecting. Returns 0, or -1 with err set. */
+int pb_cli_check(struct pb_cfg *c, char *err, size_t size);
+
 enum pb_state { PB_IDLE, PB_CONNECTING, PB_OPENSENT, PB_OPENCONFIRM, PB_ESTABLISHED };
 
 struct pb_chunk {
@@ -172,9 +191,14 @@ struct pb_run {
 	struct pb_buf stream_eor;
 	uint32_t stream_routes;
 	unsigned n_errors_logged;
+	bool epoch_capped; /* a feeder ran out of epochs (logged once) */
 };
 
 /* ---- pb_peer.c ---- */
+
+/* Share i of total split over parts as evenly as whole numbers allow: the first total % parts
+ * shares get one more, so the shares sum to exactly total. */
+unsigned pb_share(unsigned total, unsigned parts, unsigned i);
 
 /* Creates the harness threads' loops (run->n_th of them); then peers can be added. */
 int pb_threads_init(struct pb_run *run);
@@ -202,6 +226,12 @@ void pb_on_down(struct pb_peer *peer);
 void pb_on_tick(struct pb_thread *th, uint64_t now);
 /* Sends feeder peer's current table (as want[] says) and End-of-RIB. */
 void pb_feed(struct pb_peer *peer);
+/* Raises a feeder's epoch for its next churn batch. False once the epochs (PB_EPOCH_MAX - 1
+ * batches) are used up: the feeder stops churning, and the first feeder to get there in a
+ * run logs a warning. */
+bool pb_churn_next_epoch(struct pb_run *run, struct pb_peer *peer);
+/* flap's random numbers: any seed, 0 included, gives its own sequence (splitmix64). */
+uint32_t pb_rand(uint64_t *state);
 
 int pb_run_bench(struct pb_cfg *cfg);
 

@@ -1,11 +1,18 @@
 /* prism-bench's route generation, packing and verifier. The verifier is what tells a correct
  * reflector from a wrong one, so every way of being wrong has a test here: a missing, an
- * extra, a stale and a wrong-attribute route, and a prefix that was never announced. */
+ * extra, a stale and a wrong-attribute route, and a prefix that was never announced. The
+ * command line (pb_cli.c), the handshake split, flap's random numbers, the epoch limit and
+ * the reports are tested at the end. */
 #include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench/pb.h"
+#include "bench/pb_report.h"
+#include "bench/pb_run.h"
 #include "core/attr.h"
 #include "core/bgp.h"
 #include "core/buf.h"
@@ -40,8 +47,8 @@ static struct pb_plan plan_both(uint32_t peers, uint32_t per)
 		.n_cluster = 1,
 		.cluster = { 0x7f000001u },
 	};
-	const char *why = NULL;
-	cr_assert_eq(pb_plan_init(&p, &why), 0, "%s", why);
+	char why[256] = "";
+	cr_assert_eq(pb_plan_init(&p, why, sizeof(why)), 0, "%s", why);
 	return p;
 }
 
@@ -64,8 +71,8 @@ static struct pb_plan plan_mixed(void)
 		.n_cluster = 2,
 		.cluster = { 0x7f000001u, 0x0a000001u },
 	};
-	const char *why = NULL;
-	cr_assert_eq(pb_plan_init(&p, &why), 0, "%s", why);
+	char why[256] = "";
+	cr_assert_eq(pb_plan_init(&p, why, sizeof(why)), 0, "%s", why);
 	return p;
 }
 
@@ -145,22 +152,46 @@ Test(bench, peer_addresses_skip_0_and_255)
 	cr_assert_eq(pb_peer_addr4(&p, 15), 0x7f000201u);
 }
 
+/* Each reason names the option at fault and its value, and has no stray empty quotes. */
+static void plan_fails(struct pb_plan p, const char *needle)
+{
+	char why[256] = "";
+	cr_assert_eq(pb_plan_init(&p, why, sizeof(why)), -1, "%s", needle);
+	cr_assert(strstr(why, needle), "'%s' does not name '%s'", why, needle);
+	cr_assert_null(strstr(why, "''"), "%s", why);
+}
+
 Test(bench, plan_rejects_what_cannot_be_numbered)
 {
 	struct pb_plan p = plan_both(10, 4);
-	const char *why = NULL;
 	p.n_feeders = 10;
-	cr_assert_eq(pb_plan_init(&p, &why), -1);
-	cr_assert_not_null(why);
+	plan_fails(p, "--feeders 10 with --peers 10");
 	p = plan_both(10, 4);
 	p.src_base = 0x7f000100u;
-	cr_assert_eq(pb_plan_init(&p, &why), -1);
+	plan_fails(p, "--source 127.0.1.0");
+	p = plan_both(20, 4);
+	p.src_base = 0xfffffff0u;
+	plan_fails(p, "--source 255.255.255.240 with --peers 20");
 	p = plan_both(10, 4);
 	p.len6_min = 32;
-	cr_assert_eq(pb_plan_init(&p, &why), -1);
+	plan_fails(p, "--prefix-len6 32-64");
+	p = plan_both(10, 4);
+	p.len4_min = 28;
+	p.len4_max = 24;
+	plan_fails(p, "--prefix-len 28-24");
 	p = plan_both(10, 4);
 	p.n_cluster = 0;
-	cr_assert_eq(pb_plan_init(&p, &why), -1);
+	plan_fails(p, "--cluster-id");
+	p = plan_both(10, 4);
+	p.n_peers = 200000;
+	plan_fails(p, "--peers 200000 with every peer feeding");
+	p = plan_both(10, 4);
+	p.per_feeder = 8000000;
+	plan_fails(p, "--prefixes 8000000 for 10 feeders");
+	p = plan_both(10, 4);
+	p.per_feeder = 1000000;
+	p.len4_min = p.len4_max = 24;
+	plan_fails(p, "--prefix-len 24");
 }
 
 Test(bench, big_tables_leave_10_slash_8)
@@ -210,8 +241,8 @@ Test(bench, feeder_table_packs_full_updates)
 {
 	struct pb_plan p = plan_both(2, 2000);
 	p.len4_min = p.len4_max = 24;
-	const char *why;
-	cr_assert_eq(pb_plan_init(&p, &why), 0);
+	char why[256];
+	cr_assert_eq(pb_plan_init(&p, why, sizeof(why)), 0, "%s", why);
 	struct pb_expect x = expect_new(&p);
 	struct pb_buf b = { 0 };
 	cr_assert_eq(pb_pack_feeder_table(&p, &CTX, 0, x.want, false, &b), 2000);
@@ -587,4 +618,333 @@ Test(bench, histogram_quantiles)
 	pb_hist_merge(&h, &g);
 	cr_assert_eq(h.count, 1001);
 	cr_assert_eq(pb_hist_quantile(&h, 1.0), 5000000);
+}
+
+/* ---------------------------------------------------------------- the command line */
+
+enum { MAX_ARGS = 32 };
+
+/* Parses "prism-bench ARGS..." (NULL-terminated) into c; err gets the reason. */
+static int parse_v(struct pb_cfg *c, char *err, size_t size, const char *const *args)
+{
+	char *argv[MAX_ARGS];
+	int argc = 0;
+	argv[argc++] = (char *)"prism-bench";
+	for (; *args; args++) {
+		cr_assert_lt(argc, MAX_ARGS - 1);
+		argv[argc++] = (char *)*args;
+	}
+	argv[argc] = NULL;
+	return pb_cli_parse(argc, argv, c, err, size);
+}
+
+#define PARSE(c, err, ...) parse_v(c, err, sizeof(err), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Parses and checks a command line that must be good. */
+#define GOOD(c, ...)                                                              \
+	do {                                                                      \
+		char why_[512];                                                   \
+		cr_assert_eq(PARSE(c, why_, __VA_ARGS__), 0, "%s", why_);         \
+		cr_assert_eq(pb_cli_check(c, why_, sizeof(why_)), 0, "%s", why_); \
+	} while (0)
+
+Test(bench_cli, option_values_never_name_the_scenario)
+{
+	struct pb_cfg c;
+	GOOD(&c, "--label", "fanout", "--no-progress");
+	cr_assert_eq(c.scenario, PB_CALICO);
+	cr_assert_str_eq(c.label, "fanout");
+	cr_assert_eq(c.plan.n_peers, 1000);
+	GOOD(&c, "--json", "churn", "-n", "5");
+	cr_assert_eq(c.scenario, PB_CALICO);
+	cr_assert_str_eq(c.json_path, "churn");
+	GOOD(&c, "--label", "calico", "fanout", "-n", "5");
+	cr_assert_eq(c.scenario, PB_FANOUT);
+	cr_assert_eq(c.plan.n_peers, 5);
+	cr_assert_eq(c.plan.n_feeders, 2); /* fanout's default, under -n */
+	GOOD(&c, "-n", "8", "restart");
+	cr_assert_eq(c.scenario, PB_RESTART);
+	GOOD(&c, "-s", "flap");
+	cr_assert_eq(c.scenario, PB_FLAP);
+	GOOD(&c, "--scenario=churn");
+	cr_assert_eq(c.scenario, PB_CHURN);
+}
+
+Test(bench_cli, the_scenario_is_named_once)
+{
+	struct pb_cfg c;
+	char err[512];
+	cr_assert_eq(PARSE(&c, err, "fanout", "churn"), -1);
+	cr_assert(strstr(err, "more than one scenario: 'fanout' and 'churn'"), "%s", err);
+	cr_assert_eq(PARSE(&c, err, "-s", "fanout", "calico"), -1);
+	cr_assert(strstr(err, "more than one scenario"), "%s", err);
+	cr_assert_eq(PARSE(&c, err, "--scenario", "flap", "-s", "flap"), -1);
+	cr_assert(strstr(err, "more than one scenario"), "%s", err);
+	cr_assert_eq(PARSE(&c, err, "fanot"), -1);
+	cr_assert(strstr(err, "unknown scenario: 'fanot'"), "%s", err);
+	cr_assert_eq(PARSE(&c, err, "--help"), 1);
+}
+
+Test(bench_cli, remote_as_follows_asn_in_any_order)
+{
+	struct pb_cfg c;
+	GOOD(&c, "--remote-as", "65000", "--asn", "65001");
+	cr_assert_eq(c.remote_as, 65000);
+	cr_assert_eq(c.plan.asn, 65001);
+	GOOD(&c, "--asn", "65001", "--remote-as", "65000");
+	cr_assert_eq(c.remote_as, 65000);
+	cr_assert_eq(c.plan.asn, 65001);
+	GOOD(&c, "--asn", "65001");
+	cr_assert_eq(c.remote_as, 65001);
+	GOOD(&c, "-n", "4");
+	cr_assert_eq(c.remote_as, 64512);
+}
+
+/* Usage errors name the option and the value, and never end in empty quotes. */
+static void usage_fails(const char *needle, const char *const *args)
+{
+	struct pb_cfg c;
+	char err[512] = "";
+	int rc = parse_v(&c, err, sizeof(err), args);
+	if (rc == 0)
+		rc = pb_cli_check(&c, err, sizeof(err));
+	cr_assert_eq(rc, -1, "no error for '%s'", needle);
+	cr_assert(strstr(err, needle), "'%s' does not say '%s'", err, needle);
+	cr_assert_null(strstr(err, "''"), "%s", err);
+}
+
+#define USAGE_FAILS(needle, ...) usage_fails(needle, (const char *const[]){ __VA_ARGS__, NULL })
+
+Test(bench_cli, usage_errors_name_the_option_and_value)
+{
+	USAGE_FAILS("bad --peers: 'abc'", "-n", "abc");
+	USAGE_FAILS("bad --hold-time (0, or at least 3): '2'", "--hold-time", "2");
+	USAGE_FAILS("--feeders 5 with --peers 5", "-n", "5", "-f", "5");
+	USAGE_FAILS("--source 127.0.1.255", "--source", "127.0.1.255");
+	USAGE_FAILS("--prefix-len 30-20", "--prefix-len", "30-20");
+	USAGE_FAILS("--stuck 3 must leave at least one listener", "-n", "4", "-f", "1", "--stuck",
+	            "3");
+	USAGE_FAILS("--stuck 1 needs listen-only peers", "-n", "4", "--stuck", "1");
+	USAGE_FAILS("--source fd00::1 is IPv6, so --target must be IPv6 too (it is "
+	            "127.0.0.1:1179)",
+	            "--source", "fd00::1");
+	USAGE_FAILS("--target [::1]:1179 is IPv6, so --source must be IPv6 too (it is 127.0.1.1)",
+	            "-t", "[::1]");
+	USAGE_FAILS("--replay needs --listen", "--replay");
+}
+
+/* ---------------------------------------------------------------- handshakes in flight */
+
+Test(bench_cli, max_connecting_is_split_exactly)
+{
+	cr_assert_eq(pb_share(7, 2, 0), 4);
+	cr_assert_eq(pb_share(7, 2, 1), 3);
+	for (unsigned total = 1; total <= 100; total++) {
+		for (unsigned parts = 1; parts <= 17; parts++) {
+			unsigned sum = 0, lo = ~0u, hi = 0;
+			for (unsigned i = 0; i < parts; i++) {
+				unsigned s = pb_share(total, parts, i);
+				sum += s;
+				lo = s < lo ? s : lo;
+				hi = s > hi ? s : hi;
+			}
+			cr_assert_eq(sum, total, "%u over %u", total, parts);
+			cr_assert_leq(hi - lo, 1);
+		}
+	}
+	/* Fewer handshakes than threads: the threads are capped, each gets one. */
+	struct pb_cfg c;
+	GOOD(&c, "-n", "10", "-j", "4", "--max-connecting", "3");
+	cr_assert_eq(c.threads, 3);
+	cr_assert_eq(c.max_connecting, 3);
+	GOOD(&c, "-n", "10", "-j", "2", "--max-connecting", "7");
+	cr_assert_eq(c.threads, 2);
+	cr_assert_eq(pb_share(c.max_connecting, c.threads, 0) +
+	                     pb_share(c.max_connecting, c.threads, 1),
+	             7);
+	GOOD(&c, "-n", "3", "-j", "8");
+	cr_assert_eq(c.threads, 3);
+}
+
+/* ---------------------------------------------------------------- flap's random numbers */
+
+Test(bench_cli, seed_0_is_a_seed_of_its_own)
+{
+	struct pb_cfg c;
+	GOOD(&c, "flap", "--seed", "0");
+	cr_assert_eq(c.seed, 0);
+	uint64_t s0 = 0, s1 = 1;
+	uint32_t a[8], b[8];
+	bool varied = false, differ = false;
+	for (int i = 0; i < 8; i++) {
+		a[i] = pb_rand(&s0);
+		b[i] = pb_rand(&s1);
+		varied |= i > 0 && a[i] != a[0];
+		differ |= a[i] != b[i];
+	}
+	cr_assert(varied, "seed 0 gives a constant sequence");
+	cr_assert(differ, "seeds 0 and 1 give the same sequence");
+	uint64_t again = 0;
+	cr_assert_eq(pb_rand(&again), a[0]);
+}
+
+/* ---------------------------------------------------------------- the epoch limit */
+
+/* Runs f with stderr going to a file; returns what it wrote (free it). */
+static char *capture_stderr(void (*f)(void *), void *arg)
+{
+	FILE *tmp = tmpfile();
+	cr_assert_not_null(tmp);
+	fflush(stderr);
+	int saved = dup(STDERR_FILENO);
+	cr_assert_geq(saved, 0);
+	dup2(fileno(tmp), STDERR_FILENO);
+	f(arg);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	long n = ftell(tmp);
+	cr_assert_geq(n, 0);
+	char *text = calloc(1, (size_t)n + 1);
+	cr_assert_not_null(text);
+	rewind(tmp);
+	cr_assert_eq(fread(text, 1, (size_t)n, tmp), (size_t)n);
+	fclose(tmp);
+	return text;
+}
+
+struct epoch_case {
+	struct pb_run run;
+	struct pb_peer a, b;
+	bool ok[4];
+};
+
+static void epochs_run_out(void *arg)
+{
+	struct epoch_case *e = arg;
+	e->a.epoch = PB_EPOCH_MAX - 2;
+	e->b.epoch = PB_EPOCH_MAX - 1;
+	e->b.idx = 1;
+	e->ok[0] = pb_churn_next_epoch(&e->run, &e->a); /* the last batch */
+	e->ok[1] = pb_churn_next_epoch(&e->run, &e->a); /* none left: warns */
+	e->ok[2] = pb_churn_next_epoch(&e->run, &e->a); /* quiet from now on */
+	e->ok[3] = pb_churn_next_epoch(&e->run, &e->b); /* another feeder: still quiet */
+}
+
+Test(bench_cli, a_feeder_out_of_epochs_warns_once)
+{
+	struct epoch_case *e = calloc(1, sizeof(*e));
+	cr_assert_not_null(e);
+	char *text = capture_stderr(epochs_run_out, e);
+	cr_assert(e->ok[0]);
+	cr_assert_eq(e->a.epoch, PB_EPOCH_MAX - 1);
+	cr_assert_eq(e->a.epoch, 65532, "65,532 batches, as docs/prism-bench.md says");
+	cr_assert(!e->ok[1] && !e->ok[2] && !e->ok[3]);
+	cr_assert_eq(e->a.epoch, PB_EPOCH_MAX - 1);
+	const char *w = strstr(text, "warning: feeder 0 used up its 65532 churn batches");
+	cr_assert_not_null(w, "%s", text);
+	cr_assert_null(strstr(w + 1, "warning"), "warned twice: %s", text);
+	free(text);
+	free(e);
+}
+
+/* ---------------------------------------------------------------- the reports */
+
+static json_t *json_result(const struct pb_result *r)
+{
+	char path[] = "/tmp/test_bench.XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(pb_result_write_json(r, path), 0);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	fseek(f, -1, SEEK_END);
+	cr_assert_eq(fgetc(f), '\n', "the JSON ends in a newline");
+	fclose(f);
+	json_error_t jerr;
+	json_t *o = json_load_file(path, 0, &jerr);
+	unlink(path);
+	cr_assert_not_null(o, "%s", jerr.text);
+	return o;
+}
+
+static json_int_t param_int(json_t *params, const char *key)
+{
+	json_t *v = json_object_get(params, key);
+	cr_assert(json_is_integer(v), "params.%s", key);
+	return json_integer_value(v);
+}
+
+static double param_real(json_t *params, const char *key)
+{
+	json_t *v = json_object_get(params, key);
+	cr_assert(json_is_real(v), "params.%s", key);
+	return json_real_value(v);
+}
+
+Test(bench_cli, json_params_record_the_whole_command_line)
+{
+	static struct pb_result r; /* big: histograms */
+	struct pb_cfg c;
+	GOOD(&c, "fanout", "-n", "6", "-f", "2", "-m", "10", "--stuck", "1", "--cluster-id",
+	     "127.0.18.1,10.0.0.1", "--source", "127.0.19.2", "--max-connecting", "5", "--settle",
+	     "0.5", "--remote-as", "65000", "--large-communities", "--flap-interval", "0.25",
+	     "--flap-down", "2", "--seed", "0", "--no-route-refresh");
+	pb_result_init(&r, &c);
+	json_t *o = json_result(&r);
+	json_t *p = json_object_get(o, "params");
+	cr_assert(json_is_object(p));
+	cr_assert_eq(param_int(p, "peers"), 6);
+	cr_assert_eq(param_int(p, "feeders"), 2);
+	cr_assert_eq(param_int(p, "listeners"), 3);
+	cr_assert_eq(param_int(p, "stuck"), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(p, "source")), "127.0.19.2");
+	json_t *cl = json_object_get(p, "cluster_id");
+	cr_assert_eq(json_array_size(cl), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(cl, 0)), "127.0.18.1");
+	cr_assert_str_eq(json_string_value(json_array_get(cl, 1)), "10.0.0.1");
+	cr_assert_eq(param_int(p, "max_connecting"), 5);
+	cr_assert_float_eq(param_real(p, "settle_s"), 0.5, 1e-9);
+	cr_assert_eq(param_int(p, "remote_as"), 65000);
+	cr_assert_eq(param_int(p, "asn"), 64512);
+	cr_assert(json_is_true(json_object_get(p, "large_communities")));
+	cr_assert(json_is_false(json_object_get(p, "route_refresh")));
+	cr_assert_float_eq(param_real(p, "flap_interval_s"), 0.25, 1e-9);
+	cr_assert_float_eq(param_real(p, "flap_down_s"), 2, 1e-9);
+	cr_assert_eq(param_int(p, "seed"), 0, "the seed used, 0 as given");
+	json_decref(o);
+
+	GOOD(&c, "-t", "[::1]:1179", "--source", "fd00::5", "--source", "127.0.19.2");
+	pb_result_init(&r, &c);
+	o = json_result(&r);
+	p = json_object_get(o, "params");
+	cr_assert_str_eq(json_string_value(json_object_get(p, "source")), "fd00::5");
+	cr_assert_str_eq(json_string_value(json_object_get(p, "source4")), "127.0.19.2");
+	json_decref(o);
+
+	cr_assert_eq(pb_result_write_json(&r, "/nonexistent-dir/result.json"), -1);
+}
+
+Test(bench_cli, the_header_shows_stuck_peers_apart)
+{
+	static struct pb_result r;
+	struct pb_cfg c;
+	GOOD(&c, "fanout", "-n", "6", "-f", "2", "-m", "10", "--stuck", "1", "--label", "x");
+	pb_result_init(&r, &c);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	pb_result_print(&r, f);
+	fclose(f);
+	cr_assert(strstr(text, ": 6 peers (2 feed, 3 listen, 1 stuck), 20 routes\n"), "%s", text);
+	free(text);
+	GOOD(&c, "fanout", "-n", "6", "-f", "2", "-m", "10");
+	pb_result_init(&r, &c);
+	f = open_memstream(&text, &len);
+	pb_result_print(&r, f);
+	fclose(f);
+	cr_assert(strstr(text, ": 6 peers (2 feed, 4 listen), 20 routes\n"), "%s", text);
+	free(text);
 }
