@@ -233,8 +233,10 @@ static void nbr_release_dynamic(struct nbr *n)
 static double nbr_jitter(struct nbr *n)
 {
 	uint64_t x = n->w->jitter_state;
-	if (!x)
-		x = XXH3_64bits(&n, sizeof(n)) | 1;
+	if (!x) {
+		uintptr_t seed = (uintptr_t)n;
+		x = XXH3_64bits(&seed, sizeof(seed)) | 1;
+	}
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
@@ -749,8 +751,9 @@ static void sess_group_key(const struct sess *s, struct updgrp_key *k)
 		/* an eBGP session over IPv6 has no IPv4 address of ours for NEXT_HOP; 0.0.0.0
 		 * would be a route to nowhere */
 		k->af[AF_IDX_IPV4] = false;
-		log_warn("%s: no IPv4 next hop of ours on an IPv6 session: IPv4 routes are not sent",
-		         s->n->name);
+		log_warn(
+		        "%s: no IPv4 next hop of ours on an IPv6 session: IPv4 routes are not sent",
+		        s->n->name);
 	}
 }
 

@@ -85,7 +85,7 @@ struct updgrp_member {
 	/* written before a JOIN goes, read by the owner: an enhanced refresh needs a dump
 	 * taken now, not the last one (its EoRR would purge what came since) */
 	bool new_dump;
-	uint8_t *carry;    /* the rest of a partly written message, once detached */
+	uint8_t *carry; /* the rest of a partly written message, once detached */
 	uint32_t carry_len, carry_off;
 	struct updgrp_member *next_local, *prev_local;
 	bool on_local;

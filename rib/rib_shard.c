@@ -55,7 +55,7 @@ void rib_source_free_rcu(struct rcu_head *head)
 
 /* A source's per-shard path counter: written only here, by the shard's owner, and read by
  * the API's thread; relaxed atomics, a plain load and store on the one writer's side. */
-static inline void src_count(uint32_t *c, int d)
+static inline void src_count(uint32_t *c, int d) // NOLINT(readability-non-const-parameter)
 {
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + (uint32_t)d, __ATOMIC_RELAXED);
 }

@@ -77,6 +77,7 @@ EOF
 "$PRISMD" --check -c "$T/rr/prismd.yaml" >"$T/rr/check.log" 2>&1 ||
 	{ cat "$T/rr/check.log"; io_die "prismd --check rejects $T/rr/prismd.yaml"; }
 io_spawn rr prismd "$T/rr/prismd.log" env -C "$IO_ROOT" "$PRISMD" -c "$T/rr/prismd.yaml"
+# shellcheck disable=SC2034,SC2154 # IO_ARG is lib.sh's (an associative array)
 IO_ARG[rr]=$T/rr/prismd.log
 io_wait 30 "prismd to listen on $RR:$PORT" io_listening_or_gone "${IO_PID[rr]}" "$RR" "$PORT" || true
 io_listening "$RR" "$PORT" || io_die "prismd (PID ${IO_PID[rr]}) does not listen on $RR:$PORT"

@@ -134,7 +134,7 @@ Test(rib_shard, announce_replace_withdraw)
 Test(rib_shard, best_moves_between_sources)
 {
 	struct rib_source *a = source(1, 1), *b = source(2, 2);
-	const struct rib_source *who;
+	const struct rib_source *who = NULL;
 	announce(a, "10.0.1.0/24", 100);
 	announce(b, "10.0.1.0/24", 150);
 	cr_expect_eq(best_lp("10.0.1.0/24", &who), 150);
@@ -202,7 +202,7 @@ Test(rib_shard, enhanced_refresh_purges_what_was_not_sent_again)
 	size_t before = CH.n;
 	rib_shard_purge_stale(S, a, AFI_IPV4, &CH);
 	rib_shard_flush(S);
-	const struct rib_source *who;
+	const struct rib_source *who = NULL;
 	cr_expect_eq(best_lp("10.2.0.0/24", NULL), 100);
 	cr_expect_eq(best_lp("10.2.2.0/24", NULL), 120);
 	cr_expect_eq(best_lp("10.2.1.0/24", &who), 50, "a's stale path went, b's is left");
