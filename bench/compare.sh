@@ -17,6 +17,9 @@
 #   --out DIR              where the raw results go (default: BUILD/compare/DATE-TIME)
 #   --timeout S            prism-bench's per-phase timeout (default: 20 quick, 120 default,
 #                          300 large)
+#   --repeat N             runs of every case per reflector (default 3; 1 with --quick);
+#                          the report takes the run with the median convergence time.
+#                          A run that failed or timed out is not repeated
 #   --threads N            harness threads (default 2)
 #   --pin R:H              pin the reflector to CPUs R and the harness to CPUs H (taskset
 #                          lists, e.g. 1:0); the replay server goes on R too
@@ -40,6 +43,7 @@ BUILD=$ROOT/build
 OUT=
 TIMEOUT=
 THREADS=2
+REPEAT=
 PIN=
 PORT=20179
 DOCS=0
@@ -73,6 +77,7 @@ while [ "$#" -gt 0 ]; do
 	--out) OUT=${2:?}; shift ;;
 	--timeout) TIMEOUT=${2:?}; shift ;;
 	--threads) THREADS=${2:?}; shift ;;
+	--repeat) REPEAT=${2:?}; shift ;;
 	--pin) PIN=${2:?}; shift ;;
 	--port-base) PORT=${2:?}; shift ;;
 	--docs) DOCS=1 ;;
@@ -109,13 +114,16 @@ matrix_cases() {
 }
 
 case "$MATRIX" in
-quick) : "${TIMEOUT:=20}" ;;
-large) : "${TIMEOUT:=300}" ;;
-*) : "${TIMEOUT:=120}" ;;
+quick) : "${TIMEOUT:=20}" "${REPEAT:=1}" ;;
+large) : "${TIMEOUT:=300}" "${REPEAT:=3}" ;;
+*) : "${TIMEOUT:=120}" "${REPEAT:=3}" ;;
 esac
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 if ! is_uint "$TIMEOUT" || [ "$TIMEOUT" -lt 1 ]; then die "bad --timeout: $TIMEOUT"; fi
 if ! is_uint "$THREADS" || [ "$THREADS" -lt 1 ]; then die "bad --threads: $THREADS"; fi
+if ! is_uint "$REPEAT" || [ "$REPEAT" -lt 1 ] || [ "$REPEAT" -gt 50 ]; then
+	die "bad --repeat: $REPEAT"
+fi
 if ! is_uint "$PORT" || [ "$PORT" -lt 1024 ] || [ "$PORT" -ge 65000 ]; then
 	die "bad --port-base: $PORT"
 fi
@@ -271,15 +279,16 @@ wait_listening() {
 # ---- one run ----
 json_str() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
 
-# record DAEMON CASE SCENARIO ARGS RC STATUS MAXCONN WALL
+# record DAEMON CASE SCENARIO ARGS RC STATUS MAXCONN WALL (the run is REP)
 record() {
-	local fmt='{"daemon": %s, "case": %s, "scenario": %s, "args": %s, "rc": %s, '
+	local fmt='{"daemon": %s, "case": %s, "rep": %s, "scenario": %s, "args": %s, "rc": %s, '
 	fmt+='"run_status": %s, "max_connecting": %s, "wall_s": %s, "json": %s, "log": %s}\n'
 	# shellcheck disable=SC2059 # the format is built just above
 	printf "$fmt" \
-		"$(json_str "$1")" "$(json_str "$2")" "$(json_str "$3")" "$(json_str "$4")" "$5" \
-		"$(json_str "$6")" "$7" "$8" "$(json_str "json/$1-$2.json")" \
-		"$(json_str "logs/$1-$2.txt")" >>"$OUT/runs.jsonl"
+		"$(json_str "$1")" "$(json_str "$2")" "$REP" "$(json_str "$3")" "$(json_str "$4")" \
+		"$5" "$(json_str "$6")" "$7" "$8" "$(json_str "json/$1-$2-$REP.json")" \
+		"$(json_str "logs/$1-$2-$REP.txt")" >>"$OUT/runs.jsonl"
+	LAST_STATUS=$6
 }
 
 # The hard limit for one prism-bench: each phase's timeout, the final check, and slack.
@@ -294,13 +303,13 @@ run_one() {
 	local daemon=$1 case=$2 scenario=$3 peers=$4
 	shift 4
 	local args=("$@") dir pid backlog maxconn rc=0 status t0 wall json logf
-	json=$OUT/json/$daemon-$case.json
-	logf=$OUT/logs/$daemon-$case.txt
+	json=$OUT/json/$daemon-$case-$REP.json
+	logf=$OUT/logs/$daemon-$case-$REP.txt
 	rm -f "$json"
 	next_port
 	local port=$NEXT_PORT
 	dir=$(mktemp -d "$SCRATCH/$daemon-$case.XXXX")
-	log "$daemon $case: port $port"
+	log "$daemon $case (run $REP of $REPEAT): port $port"
 
 	if [ "$daemon" = replay ]; then
 		"${REFLECTOR_PFX[@]}" "$BENCH" --replay --listen "127.0.0.1:$port" \
@@ -364,8 +373,8 @@ run_one() {
 	local f
 	for f in "$dir"/*.log; do
 		[ -f "$f" ] || continue
-		mkdir -p "$OUT/logs/$daemon-$case"
-		tail -c 262144 "$f" >"$OUT/logs/$daemon-$case/$(basename "$f")"
+		mkdir -p "$OUT/logs/$daemon-$case-$REP"
+		tail -c 262144 "$f" >"$OUT/logs/$daemon-$case-$REP/$(basename "$f")"
 	done
 	rm -rf "$dir"
 	record "$daemon" "$case" "$scenario" "${args[*]}" "$rc" "$status" "$maxconn" "$wall"
@@ -424,6 +433,7 @@ write_meta() {
   "started": $(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),
   "timeout_s": $TIMEOUT,
   "harness_threads": $THREADS,
+  "repeat": $REPEAT,
   "pin": $(json_str "$PIN"),
   "git": $(json_str "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"),
   "machine": {"cpu": $(json_str "$model"), "cores": $cores, "mem_kb": $mem,
@@ -440,11 +450,21 @@ write_meta
 log "matrix $MATRIX (${#CASES[@]} cases) against: ${TARGETS[*]}; per-phase timeout ${TIMEOUT}s"
 log "results in $OUT"
 T_START=$SECONDS
+LAST_STATUS=
+declare -A FIRST_STATUS # "DAEMON CASE" -> the first run's status
 for line in "${CASES[@]}"; do
 	# shellcheck disable=SC2086 # the case line is split on purpose
 	set -- $line
-	for d in "${TARGETS[@]}"; do
-		run_one "$d" "$@"
+	# The runs of one case close together, the reflectors in turn, so that a noisy minute
+	# is spread over all of them.
+	for ((REP = 1; REP <= REPEAT; REP++)); do
+		for d in "${TARGETS[@]}"; do
+			if [ "$REP" -gt 1 ] && [ "${FIRST_STATUS["$d $1"]}" != ok ]; then
+				continue # it failed or timed out once: it would again, slowly
+			fi
+			run_one "$d" "$@"
+			[ "$REP" -gt 1 ] || FIRST_STATUS["$d $1"]=$LAST_STATUS
+		done
 	done
 done
 log "all runs done in $((SECONDS - T_START)) s"

@@ -197,8 +197,19 @@ class Report:
         for line in meta.get("cases", []):
             w = line.split()
             self.cases.append((w[0], w[1], " ".join(w[3:])))
-        self.runs = {(r["daemon"], r["case"]): r for r in runs}
-        self.fig = {k: figures(r) for k, r in self.runs.items()}
+        # With --repeat, a reflector ran a case several times: the tables show the run
+        # whose convergence time is the median of those that finished (all its figures
+        # are that run's), and the spread of the convergence times.
+        by_key = {}
+        for r in runs:
+            by_key.setdefault((r["daemon"], r["case"]), []).append((figures(r), r))
+        self.runs, self.fig, self.spread = {}, {}, {}
+        for k, pairs in by_key.items():
+            done = sorted((p for p in pairs if p[0]["conv"] is not None),
+                          key=lambda p: p[0]["conv"])
+            f, r = done[(len(done) - 1) // 2] if done else pairs[0]
+            self.runs[k], self.fig[k] = r, f
+            self.spread[k] = ([p[0]["conv"] for p in done], len(pairs))
         self.daemons = [t for t in self.targets if t != "replay"]
 
     def f(self, target, case):
@@ -269,7 +280,12 @@ class Report:
                     if t != "replay":
                         row.append("—")
                 else:
-                    row.append(secs(f["conv"]) + self.busy_mark(f))
+                    convs, n = self.spread.get((t, case), ([], 1))
+                    cell = secs(f["conv"]) + self.busy_mark(f)
+                    if n > 1:
+                        cell += " (%s–%s, %d/%d)" % (secs(min(convs)), secs(max(convs)),
+                                                    len(convs), n)
+                    row.append(cell)
                     if t != "replay":
                         row.append("%.1f×" % (f["conv"] / lim) if lim else "—")
                 row += [cpu(f["cpu"]), mb(f["rss"])]
@@ -411,6 +427,11 @@ class Report:
                                        for k, v in self.meta.get("versions", {}).items()),
             "- prism at commit %s" % self.meta.get("git", "?"),
         ]
+        rep = self.meta.get("repeat", 1)
+        if rep > 1:
+            lines.append("- Every reflector ran every case %d times (a run that failed or "
+                         "timed out was not repeated); each figure below is from the run with "
+                         "the median convergence time" % rep)
         if elapsed is not None:
             lines.append("- The whole matrix took %d min %02d s" % (elapsed // 60,
                                                                     elapsed % 60))
@@ -463,7 +484,8 @@ class Report:
                          "and threads 1 over threads 2 (above 1: two threads were faster). "
                          "Same run as the tables around it.\n\n" + tt)
         parts.append("**Every figure.** est.: time until every session is Established (for "
-                     "restart: back up); conv.: as above; × limit: conv. over the replay "
+                     "restart: back up); conv.: as above, with the fastest and slowest of the "
+                     "runs and how many of them finished when a case ran more than once; × limit: conv. over the replay "
                      "limit's; CPU: the reflector's CPU seconds (all its processes) during "
                      "the measured phase; RSS: its peak resident memory over the run, all "
                      "processes together.\n\n" + self.full_table())
