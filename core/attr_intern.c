@@ -180,7 +180,7 @@ void attr_unref(struct attr_table *t, const struct attr *ca)
 	}
 	__atomic_sub_fetch(&t->live, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&t->bytes, attr_size(a->key_len), __ATOMIC_RELAXED);
-	call_rcu(&a->rcu, attr_free_rcu);
+	prism_call_rcu(&a->rcu, attr_free_rcu);
 }
 
 unsigned long attr_table_bytes(struct attr_table *t)

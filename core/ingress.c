@@ -239,25 +239,39 @@ void rib_handle_stale(struct worker *w, struct d_rib_drop_msg *m)
 	free(m);
 }
 
+/* The shards this worker owns let go of the sources dropped since the last flush. Sending
+ * the withdrawals early may close a session here, in this worker (a member that fails its
+ * write), whose source then joins a fresh list: the list being walked is taken off the
+ * worker first, and the new one is walked in the next round. */
 void rib_flush_drops(struct worker *w)
 {
 	struct daemon *d = w->d;
-	if (!w->n_drops)
-		return;
-	struct rib_source **gone = malloc(sizeof(struct rib_source *) * w->n_drops);
-	if (!gone)
-		log_die("no memory for %u drops", w->n_drops);
-	for (unsigned s = w->id; s < d->n_shards; s += d->n_workers) {
-		unsigned n = rib_shard_drop(d->shards[s], w->drops, w->n_drops, &w->changes, gone);
-		for (unsigned i = 0; i < n; i++)
-			call_rcu(&gone[i]->rcu, rib_source_free_rcu);
-		rib_shard_flush(d->shards[s]);
-		/* A big table going: its withdrawals leave shard by shard. */
-		if (w->changes.n >= INGRESS_CHANGES_EARLY)
-			rib_flush_changes(w);
+	for (unsigned round = 0; w->n_drops && round < 16; round++) {
+		struct rib_source **drops = w->drops;
+		unsigned n_drops = w->n_drops, cap = w->cap_drops;
+		w->drops = NULL;
+		w->n_drops = w->cap_drops = 0;
+		struct rib_source **gone = malloc(sizeof(struct rib_source *) * n_drops);
+		if (!gone)
+			log_die("no memory for %u drops", n_drops);
+		for (unsigned s = w->id; s < d->n_shards; s += d->n_workers) {
+			unsigned n =
+			        rib_shard_drop(d->shards[s], drops, n_drops, &w->changes, gone);
+			for (unsigned i = 0; i < n; i++)
+				prism_call_rcu(&gone[i]->rcu, rib_source_free_rcu);
+			rib_shard_flush(d->shards[s]);
+			/* A big table going: its withdrawals leave shard by shard. */
+			if (w->changes.n >= INGRESS_CHANGES_EARLY)
+				rib_flush_changes(w);
+		}
+		free(gone);
+		if (!w->drops) { /* nothing new: the array serves again */
+			w->drops = drops;
+			w->cap_drops = cap;
+		} else {
+			free(drops);
+		}
 	}
-	free(gone);
-	w->n_drops = 0;
 }
 
 void rib_flush_changes(struct worker *w)

@@ -48,6 +48,15 @@ static inline void prism_rcu_read_unlock(void)
 #define PRISM_LFHT_MIN(size) (size)
 #endif
 
+/* call_rcu, for everything prism frees after a grace period: what this thread did to the
+ * object before (a writer reads what it retires without a read section) happens before
+ * the callback, which TSan cannot see through liburcu's queue either. */
+static inline void prism_call_rcu(struct rcu_head *head, void (*fn)(struct rcu_head *))
+{
+	prism_rcu_tsan_release();
+	call_rcu(head, fn);
+}
+
 /* First call in every call_rcu callback that frees memory readers may have seen. */
 static inline void prism_rcu_free_begin(void) { prism_rcu_tsan_acquire(); }
 

@@ -205,6 +205,8 @@ unsigned worker_drain_stopped(struct daemon *d)
 			worker_cur = w;
 			n += mbox_drain(&w->mbox, worker_dispatch_cb, w);
 			worker_flush(w);
+			n += w->n_drops !=
+			     0; /* a flush that dropped more sources goes round again */
 		}
 		worker_cur = NULL;
 		total += n;

@@ -157,7 +157,7 @@ void rib_shard_flush(struct rib_shard *s)
 	g->n = s->n_garbage;
 	memcpy(g->ptr, s->garbage, sizeof(void *) * s->n_garbage);
 	s->n_garbage = 0;
-	call_rcu(&g->rcu, rib_garbage_free_rcu);
+	prism_call_rcu(&g->rcu, rib_garbage_free_rcu);
 	/* after a burst, let the array go */
 	if (s->cap_garbage > 4 * RIB_GARBAGE_MIN) {
 		free(s->garbage);

@@ -113,7 +113,7 @@ static void rib_table_rehash(struct rib_table *t)
 	}
 	t->used = t->live;
 	rcu_assign_pointer(t->cur, s);
-	call_rcu(&old->rcu, rib_slots_free_rcu);
+	prism_call_rcu(&old->rcu, rib_slots_free_rcu);
 }
 
 /* At most half full: linear probing's misses (most lookups during a load are misses) stay

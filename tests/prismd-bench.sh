@@ -18,6 +18,8 @@ set -euo pipefail
 BUILD=${1:?usage: prismd-bench.sh BUILD_DIR}
 PRISMD=$BUILD/prismd
 BENCH=$BUILD/bench/prism-bench
+# A TSan build needs the suppressions for liburcu's insides (docs/development.md).
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tsan.supp}
 T=$(mktemp -d "${TMPDIR:-/tmp}/prismd-bench.XXXXXX")
 PRISMD_PID=
 BENCH_PID=
