@@ -20,6 +20,10 @@
 #   --repeat N             runs of every case per reflector (default 3; 1 with --quick);
 #                          the report takes the run with the median convergence time.
 #                          A run that failed or timed out is not repeated
+#   --repeat-under S       repeat only the cases whose first run took under S seconds,
+#                          daemon start and stop included (default 30): a reflector that
+#                          needs minutes for a case is far from the others whichever run
+#                          is taken, and repeating it would double the matrix's time
 #   --threads N            harness threads (default 2)
 #   --pin R:H              pin the reflector to CPUs R and the harness to CPUs H (taskset
 #                          lists, e.g. 1:0); the replay server goes on R too
@@ -44,6 +48,7 @@ OUT=
 TIMEOUT=
 THREADS=2
 REPEAT=
+REPEAT_UNDER=30
 PIN=
 PORT=20179
 DOCS=0
@@ -78,6 +83,7 @@ while [ "$#" -gt 0 ]; do
 	--timeout) TIMEOUT=${2:?}; shift ;;
 	--threads) THREADS=${2:?}; shift ;;
 	--repeat) REPEAT=${2:?}; shift ;;
+	--repeat-under) REPEAT_UNDER=${2:?}; shift ;;
 	--pin) PIN=${2:?}; shift ;;
 	--port-base) PORT=${2:?}; shift ;;
 	--docs) DOCS=1 ;;
@@ -123,6 +129,9 @@ if ! is_uint "$TIMEOUT" || [ "$TIMEOUT" -lt 1 ]; then die "bad --timeout: $TIMEO
 if ! is_uint "$THREADS" || [ "$THREADS" -lt 1 ]; then die "bad --threads: $THREADS"; fi
 if ! is_uint "$REPEAT" || [ "$REPEAT" -lt 1 ] || [ "$REPEAT" -gt 50 ]; then
 	die "bad --repeat: $REPEAT"
+fi
+if ! is_uint "$REPEAT_UNDER" || [ "$REPEAT_UNDER" -lt 1 ]; then
+	die "bad --repeat-under: $REPEAT_UNDER"
 fi
 if ! is_uint "$PORT" || [ "$PORT" -lt 1024 ] || [ "$PORT" -ge 65000 ]; then
 	die "bad --port-base: $PORT"
@@ -289,6 +298,7 @@ record() {
 		"$5" "$(json_str "$6")" "$7" "$8" "$(json_str "json/$1-$2-$REP.json")" \
 		"$(json_str "logs/$1-$2-$REP.txt")" >>"$OUT/runs.jsonl"
 	LAST_STATUS=$6
+	LAST_WALL=$8
 }
 
 # The hard limit for one prism-bench: each phase's timeout, the final check, and slack.
@@ -434,6 +444,7 @@ write_meta() {
   "timeout_s": $TIMEOUT,
   "harness_threads": $THREADS,
   "repeat": $REPEAT,
+  "repeat_under_s": $REPEAT_UNDER,
   "pin": $(json_str "$PIN"),
   "git": $(json_str "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"),
   "machine": {"cpu": $(json_str "$model"), "cores": $cores, "mem_kb": $mem,
@@ -451,7 +462,8 @@ log "matrix $MATRIX (${#CASES[@]} cases) against: ${TARGETS[*]}; per-phase timeo
 log "results in $OUT"
 T_START=$SECONDS
 LAST_STATUS=
-declare -A FIRST_STATUS # "DAEMON CASE" -> the first run's status
+LAST_WALL=0
+declare -A FIRST_STATUS # "DAEMON CASE" -> the first run's status, or "slow"
 for line in "${CASES[@]}"; do
 	# shellcheck disable=SC2086 # the case line is split on purpose
 	set -- $line
@@ -460,10 +472,18 @@ for line in "${CASES[@]}"; do
 	for ((REP = 1; REP <= REPEAT; REP++)); do
 		for d in "${TARGETS[@]}"; do
 			if [ "$REP" -gt 1 ] && [ "${FIRST_STATUS["$d $1"]}" != ok ]; then
-				continue # it failed or timed out once: it would again, slowly
+				continue # it failed, timed out or was slow once: it would again
 			fi
 			run_one "$d" "$@"
-			[ "$REP" -gt 1 ] || FIRST_STATUS["$d $1"]=$LAST_STATUS
+			if [ "$REP" -eq 1 ]; then
+				FIRST_STATUS["$d $1"]=$LAST_STATUS
+				if awk -v w="$LAST_WALL" -v u="$REPEAT_UNDER" 'BEGIN {exit !(w >= u)}'; then
+					FIRST_STATUS["$d $1"]=slow
+					if [ "$REPEAT" -gt 1 ]; then
+						log "$d $1: ${LAST_WALL}s, not repeated (--repeat-under $REPEAT_UNDER)"
+					fi
+				fi
+			fi
 		done
 	done
 done

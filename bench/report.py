@@ -429,9 +429,11 @@ class Report:
         ]
         rep = self.meta.get("repeat", 1)
         if rep > 1:
+            under = self.meta.get("repeat_under_s")
+            slow = (", or whose first run took %d s or more," % under) if under else ""
             lines.append("- Every reflector ran every case %d times (a run that failed or "
-                         "timed out was not repeated); each figure below is from the run with "
-                         "the median convergence time" % rep)
+                         "timed out%s was not repeated); each figure below is from the run "
+                         "with the median convergence time" % (rep, slow))
         if elapsed is not None:
             lines.append("- The whole matrix took %d min %02d s" % (elapsed // 60,
                                                                     elapsed % 60))

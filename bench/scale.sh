@@ -9,8 +9,9 @@
 #                          the CPU count when there are more than 2 CPUs)
 #   --repeat N             runs per case and thread count (default 5)
 #   --case "NAME ARGS"     a case: a row name and prism-bench's scenario and arguments;
-#                          repeatable (default: calico-1000 and fanout-2x100000-50, as in
-#                          bench/compare.sh's default matrix)
+#                          repeatable (default: calico-1000, fanout-2x200000-100 and
+#                          restart-1000, the cases of bench/compare.sh's default matrix
+#                          that issue #4's targets name)
 #   --shards N             rib-shards (default: prismd's own, 4 per thread rounded up to a
 #                          power of two)
 #   --harness-threads N    prism-bench's threads (default 2)
@@ -87,7 +88,8 @@ if ! is_uint "$PORT" || [ "$PORT" -lt 1024 ] || [ "$PORT" -ge 65000 ]; then
 fi
 if [ "${#CASES[@]}" -eq 0 ]; then
 	CASES=("calico-1000 calico -n 1000 -m 4"
-		"fanout-2x100000-50 fanout -n 52 -f 2 -m 100000 --attr-sets 16")
+		"fanout-2x200000-100 fanout -n 102 -f 2 -m 200000 --attr-sets 16"
+		"restart-1000 restart -n 1000 -m 4")
 fi
 
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || die "no build folder: $BUILD"
