@@ -26,7 +26,7 @@
 #include "core/bgp.h"
 
 enum {
-	CFG_KEYS_MAX = 16,        /* rows in the largest key table */
+	CFG_KEYS_MAX = 24,        /* rows in the largest key table */
 	CFG_SHOWN_MAX = 40,       /* bytes of a bad value quoted back in a message */
 	CFG_HINT_MAX = 32,        /* keys longer than this get no did-you-mean */
 	CFG_HINT_DISTANCE = 2,    /* edit distance of a did-you-mean */
@@ -861,6 +861,59 @@ static int cfg_key_n_hold_time(struct cfg_parse *p, const yaml_node_t *v, void *
 	return cfg_hold_time(p, v, &n->hold_time);
 }
 
+static const char *cfg_family_name(const struct cfg_addr *a)
+{
+	return a->sa.ss_family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* next-hop-ipv4 and next-hop-ipv6: where next hop self points, for an external neighbor
+ * whose session's own address is of the other family or is not the one to use. The asn row
+ * runs first and is required, so n->asn is known here. */
+static int cfg_next_hop(struct cfg_parse *p, const yaml_node_t *v, struct cfg_neighbor *n,
+                        int family)
+{
+	const char *key = family == AF_INET ? "next-hop-ipv4" : "next-hop-ipv6";
+	struct cfg_addr a;
+
+	if (n->asn == p->c->asn)
+		return cfg_fail_at(
+		        p, v->start_mark,
+		        "%s needs an eBGP neighbor: asn %u is our asn, and reflection to "
+		        "iBGP peers leaves the next hop alone",
+		        key, n->asn);
+	if (cfg_addr_value(p, v, 0, false, &a) != 0)
+		return -1;
+	if (a.sa.ss_family != family)
+		return cfg_fail_at(p, v->start_mark, "%s is %s, not %s", key, cfg_family_name(&a),
+		                   family == AF_INET ? "IPv4" : "IPv6");
+	if (family == AF_INET) {
+		const struct in_addr *in = &((const struct sockaddr_in *)&a.sa)->sin_addr;
+		if (in->s_addr == 0)
+			return cfg_fail_at(p, v->start_mark, "%s: 0.0.0.0 is no next hop", key);
+		memcpy(n->nh4, in, 4);
+		n->has_nh4 = true;
+	} else {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)&a.sa)->sin6_addr;
+		if (IN6_IS_ADDR_UNSPECIFIED(in6) || IN6_IS_ADDR_LINKLOCAL(in6) ||
+		    IN6_IS_ADDR_MULTICAST(in6))
+			return cfg_fail_at(p, v->start_mark,
+			                   "%s must be a global unicast address (RFC 2545 3)", key);
+		memcpy(n->nh6, in6, 16);
+		n->has_nh6 = true;
+	}
+	return 0;
+}
+
+static int cfg_key_next_hop_ipv4(struct cfg_parse *p, const yaml_node_t *v, void *obj)
+{
+	return cfg_next_hop(p, v, obj, AF_INET);
+}
+
+static int cfg_key_next_hop_ipv6(struct cfg_parse *p, const yaml_node_t *v, void *obj)
+{
+	return cfg_next_hop(p, v, obj, AF_INET6);
+}
+
 static int cfg_policy(struct cfg_parse *p, const yaml_node_t *v, enum cfg_policy *out)
 {
 	static const struct cfg_word words[] = { { "none", CFG_POLICY_NONE },
@@ -978,11 +1031,6 @@ static int cfg_key_passive(struct cfg_parse *p, const yaml_node_t *v, void *obj)
 	return cfg_bool(p, v, &peer->passive);
 }
 
-static const char *cfg_family_name(const struct cfg_addr *a)
-{
-	return a->sa.ss_family == AF_INET6 ? "IPv6" : "IPv4";
-}
-
 /* The address row runs first and is required, so peer->addr is known here. */
 static int cfg_key_local_address(struct cfg_parse *p, const yaml_node_t *v, void *obj)
 {
@@ -1008,6 +1056,8 @@ static const struct cfg_key cfg_peer_keys[] = {
 	{ "hold-time", cfg_key_n_hold_time, false, NULL },
 	{ "import", cfg_key_import, false, NULL },
 	{ "export", cfg_key_export, false, NULL },
+	{ "next-hop-ipv4", cfg_key_next_hop_ipv4, false, NULL },
+	{ "next-hop-ipv6", cfg_key_next_hop_ipv6, false, NULL },
 	{ "add-path", cfg_key_add_path, false, NULL },
 	{ "families", cfg_key_families, false, NULL },
 	{ "graceful-restart", cfg_key_graceful_restart, false, NULL },
@@ -1117,6 +1167,8 @@ static const struct cfg_key cfg_range_keys[] = {
 	{ "hold-time", cfg_key_n_hold_time, false, NULL },
 	{ "import", cfg_key_import, false, NULL },
 	{ "export", cfg_key_export, false, NULL },
+	{ "next-hop-ipv4", cfg_key_next_hop_ipv4, false, NULL },
+	{ "next-hop-ipv6", cfg_key_next_hop_ipv6, false, NULL },
 	{ "add-path", cfg_key_add_path, false, NULL },
 	{ "families", cfg_key_families, false, NULL },
 	{ "graceful-restart", cfg_key_graceful_restart, false, NULL },

@@ -47,6 +47,9 @@ struct cfg_neighbor {
 	bool addpath_rx;        /* offer ADD-PATH receive for IPv4 and IPv6 unicast */
 	bool ipv4, ipv6;        /* address families offered (default both) */
 	bool graceful_restart; /* RFC 4724 helper: keep a restarting peer's routes (default true) */
+	/* eBGP only: the next hop we set, instead of the session's local address */
+	bool has_nh4, has_nh6;
+	uint8_t nh4[4], nh6[16];
 };
 
 struct cfg_peer {

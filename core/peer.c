@@ -744,6 +744,8 @@ static void sess_group_key(const struct sess *s, struct updgrp_key *k)
 		.client_to_client = cn->client_to_client,
 		.export_all = cn->export == CFG_POLICY_ALL,
 		.local = &s->local,
+		.nh4 = cn->has_nh4 ? cn->nh4 : NULL,
+		.nh6 = cn->has_nh6 ? cn->nh6 : NULL,
 	};
 	updgrp_key_make(&in, k);
 	static const uint8_t none[4];
@@ -751,10 +753,15 @@ static void sess_group_key(const struct sess *s, struct updgrp_key *k)
 		/* an eBGP session over IPv6 has no IPv4 address of ours for NEXT_HOP; 0.0.0.0
 		 * would be a route to nowhere */
 		k->af[AF_IDX_IPV4] = false;
-		log_warn(
-		        "%s: no IPv4 next hop of ours on an IPv6 session: IPv4 routes are not sent",
-		        s->n->name);
+		log_warn("%s: no IPv4 next hop of ours on an IPv6 session: IPv4 routes are not "
+		         "sent (set next-hop-ipv4)",
+		         s->n->name);
 	}
+	if (k->kind == UPDGRP_EBGP && k->af[AF_IDX_IPV6] && !cn->has_nh6 &&
+	    s->local.ss_family == AF_INET)
+		log_warn("%s: IPv6 routes go with the IPv4-mapped next hop of this IPv4 session, "
+		         "which some speakers refuse (set next-hop-ipv6)",
+		         s->n->name);
 }
 
 static void sess_on_established(struct sess *s)

@@ -45,6 +45,10 @@ void updgrp_key_make(const struct updgrp_key_src *in, struct updgrp_key *k)
 	} else if (l->ss_family == AF_INET6) {
 		memcpy(k->nh6, &((const struct sockaddr_in6 *)l)->sin6_addr, 16);
 	}
+	if (in->nh4)
+		memcpy(k->nh4, in->nh4, 4);
+	if (in->nh6)
+		memcpy(k->nh6, in->nh6, 16);
 }
 
 static const char *updgrp_kind_name(uint8_t kind)

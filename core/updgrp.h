@@ -53,6 +53,7 @@ struct updgrp_key_src {
 	bool client_to_client; /* resolved: global and per-neighbor setting */
 	bool export_all;       /* eBGP export policy */
 	const struct sockaddr_storage *local; /* the session's local address */
+	const uint8_t *nh4, *nh6; /* eBGP: configured next hops, NULL for the local address */
 };
 void updgrp_key_make(const struct updgrp_key_src *in, struct updgrp_key *k);
 /* A one-line description of a key, for logs and the API (the debug dump). */

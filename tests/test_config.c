@@ -529,6 +529,18 @@ static const struct bad_case bad_cases[] = {
 	  "peers:\n  - name: edge\n    address: 10.0.0.11\n    asn: 65001\n    rr-client: true\n",
 	  "t.yaml:7:16: peers[0].rr-client: rr-client needs an iBGP neighbor, but asn 65001 is not "
 	  "our asn 64512" },
+	{ "next-hop-ipv4 on iBGP", BASE "peers:\n" PEER_RR2 "    next-hop-ipv4: 10.0.0.10\n",
+	  "t.yaml:7:20: peers[0].next-hop-ipv4: next-hop-ipv4 needs an eBGP neighbor: asn 64512 "
+	  "is our asn, and reflection to iBGP peers leaves the next hop alone" },
+	{ "next-hop-ipv6 of IPv4",
+	  BASE "peers:\n  - name: edge\n    address: 10.0.0.11\n    asn: 65001\n"
+	       "    next-hop-ipv6: 10.0.0.10\n",
+	  "t.yaml:7:20: peers[0].next-hop-ipv6: next-hop-ipv6 is IPv4, not IPv6" },
+	{ "next-hop-ipv6 link-local",
+	  BASE "peer-ranges:\n  - name: sites\n    prefix: 192.0.2.0/24\n    asn: 65001\n"
+	       "    next-hop-ipv6: fe80::1\n",
+	  "t.yaml:7:20: peer-ranges[0].next-hop-ipv6: next-hop-ipv6 must be a global unicast "
+	  "address (RFC 2545 3)" },
 	{ "passive not a bool", BASE "peers:\n" PEER_RR2 "    passive: maybe\n",
 	  "t.yaml:7:14: peers[0].passive: expected true or false, got \"maybe\"" },
 	{ "local-address of another family",
@@ -635,6 +647,25 @@ ParameterizedTest(const unsigned *row, config, bad)
 	expect_fields(bc, &e);
 	cr_expect_null(c.peers, "%s: a failed load leaves nothing to free", bc->name);
 	cr_expect_null(c.path);
+}
+
+Test(config, next_hops)
+{
+	struct cfg c;
+
+	load_ok(BASE "peers:\n  - name: edge\n    address: 192.0.2.1\n    asn: 65001\n"
+	             "    next-hop-ipv6: 2001:db8::a\npeer-ranges:\n  - name: sites\n"
+	             "    prefix: \"2001:db8:1::/48\"\n    asn: 65002\n"
+	             "    next-hop-ipv4: 192.0.2.10\n",
+	        &c);
+	const struct cfg_neighbor *edge = &c.peers[0].n, *sites = &c.ranges[0].n;
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
+	static const uint8_t v4[4] = { 192, 0, 2, 10 };
+	cr_expect(edge->has_nh6 && !edge->has_nh4);
+	cr_expect_arr_eq(edge->nh6, v6, 16);
+	cr_expect(sites->has_nh4 && !sites->has_nh6);
+	cr_expect_arr_eq(sites->nh4, v4, 4);
+	cfg_free(&c);
 }
 
 Test(config, bad_table_is_big_enough) { cr_expect_geq(N_BAD, 20); }

@@ -107,6 +107,10 @@ static void c_local_other4(struct key_in *in) { set_local4(&in->local, "10.0.0.2
 static void c_local_port(struct key_in *in) { set_local4(&in->local, "10.0.0.254", 40001); }
 static void c_local_v6(struct key_in *in) { set_local6(&in->local, "2001:db8::fe", 179); }
 static void c_local_v6_other(struct key_in *in) { set_local6(&in->local, "2001:db8::fd", 179); }
+static const uint8_t conf_nh4[4] = { 192, 0, 2, 10 };
+static const uint8_t conf_nh6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x0a };
+static void c_conf_nh4(struct key_in *in) { in->src.nh4 = conf_nh4; }
+static void c_conf_nh6(struct key_in *in) { in->src.nh6 = conf_nh6; }
 static void c_peer_as(struct key_in *in) { in->sp.peer_as += 7; }
 static void c_peer_id(struct key_in *in) { in->sp.peer_id = 0x0a000063; }
 static void c_hold(struct key_in *in)
@@ -162,6 +166,7 @@ static const struct key_case cases[] = {
 	{ "client on another local IPv4 address", BASE_CLIENT, c_local_other4, false },
 	{ "client on a local IPv6 address", BASE_CLIENT, c_local_v6, false },
 	/* nothing in an UPDATE names the peer's AS, identifier or timers */
+	{ "client with a configured next hop", BASE_CLIENT, c_conf_nh6, false },
 	{ "client with another AS number", BASE_CLIENT, c_peer_as, false },
 	{ "client with another router ID", BASE_CLIENT, c_peer_id, false },
 	{ "client with a 9 s hold time", BASE_CLIENT, c_hold, false },
@@ -202,6 +207,9 @@ static const struct key_case cases[] = {
 	{ "eBGP on another local IPv4 address", BASE_EBGP, c_local_other4, true },
 	/* RFC 2545 3, RFC 4760: and the MP_REACH next hop too */
 	{ "eBGP on a local IPv6 address", BASE_EBGP, c_local_v6, true },
+	/* next-hop-ipv4 and next-hop-ipv6 set what the NEXT_HOP and MP_REACH next hop say */
+	{ "eBGP with a configured IPv4 next hop", BASE_EBGP, c_conf_nh4, true },
+	{ "eBGP with a configured IPv6 next hop", BASE_EBGP, c_conf_nh6, true },
 	/* the port is not part of a next hop */
 	{ "eBGP on another local port", BASE_EBGP, c_local_port, false },
 	/* RFC 4760 */
@@ -249,6 +257,36 @@ Test(updgrp_key, one_change_at_a_time)
 		cr_expect_eq(changed, c->changes_key, "%s: the key %s", c->name,
 		             changed ? "changed" : "did not change");
 	}
+}
+
+/* A configured next hop replaces the local address's, family by family: over an IPv4
+ * session, IPv6 routes get next-hop-ipv6 rather than the IPv4-mapped address, and over an
+ * IPv6 session IPv4 routes get next-hop-ipv4 rather than none. */
+Test(updgrp_key, configured_next_hops)
+{
+	static const uint8_t local4[4] = { 10, 0, 0, 254 }, mapped[16] = {
+		[10] = 0xff, [11] = 0xff, [12] = 10, [13] = 0, [14] = 0, [15] = 254
+	};
+	static const uint8_t none4[4] = { 0 };
+	struct key_in in;
+	struct updgrp_key k;
+
+	key_in_base(&in, BASE_EBGP);
+	key_of(&in, &k, 0);
+	cr_expect_arr_eq(k.nh4, local4, 4);
+	cr_expect_arr_eq(k.nh6, mapped, 16);
+	in.src.nh6 = conf_nh6;
+	key_of(&in, &k, 0);
+	cr_expect_arr_eq(k.nh4, local4, 4);
+	cr_expect_arr_eq(k.nh6, conf_nh6, 16);
+
+	key_in_base(&in, BASE_EBGP);
+	set_local6(&in.local, "2001:db8::fe", 179);
+	key_of(&in, &k, 0);
+	cr_expect_arr_eq(k.nh4, none4, 4);
+	in.src.nh4 = conf_nh4;
+	key_of(&in, &k, 0);
+	cr_expect_arr_eq(k.nh4, conf_nh4, 4);
 }
 
 /* make writes every byte: keys made over different garbage are equal */

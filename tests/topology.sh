@@ -45,9 +45,9 @@
 #
 # Routes a peer sent may come back to it (prismd does not split-horizon; the peer drops them:
 # its AS in the path, or its router ID as ORIGINATOR_ID); checks allow that ("maybe"). The
-# BIRD neighbour is IPv4 only: over an IPv4 session prismd gives IPv6 routes the next hop
-# ::ffff:LOCAL, which BIRD 2 refuses ("mismatched address family"); FRR takes it, and is
-# checked for it.
+# BIRD neighbour takes IPv4 and IPv6 over its IPv4 session, with `next-hop-ipv6` set for
+# it: without it prismd gives IPv6 routes the next hop ::ffff:LOCAL, which BIRD 2 refuses
+# ("mismatched address family"); FRR takes that, and is checked for it.
 #
 # The collision race: when the OPEN on one connection comes while the other is in OpenSent,
 # prismd confirms the first (KEEPALIVE), and may close it moments later when the second's
@@ -163,11 +163,11 @@ rejected() {
 
 scenario_ebgp() {
 	need bird frr exabgp || return 77
-	local RR=127.0.12.1 NHS=127.0.12.4 P
+	local RR=127.0.12.1 NHS=127.0.12.4 NH6=2001:db8:12::4 P
 	local A=127.0.12.11 B=127.0.12.12 C=127.0.12.13 X=127.0.12.14 CL=127.0.12.2
 	io_pick_port P
 	# A waits for prismd, which dials it from NHS; so A starts first.
-	io_bird_speaker_start ebgp-a "$A" 65001 ext-a "$NHS:-:64512:passive:ipv4"
+	io_bird_speaker_start ebgp-a "$A" 65001 ext-a "$NHS:-:64512:passive"
 	io_prismd_start_yaml edge "$PRISMD" "$RR" "$P" <<EOF
 # $IO_NAME: prismd with eBGP neighbours (RFC 8212) and an iBGP client
 router-id: 10.12.0.1
@@ -181,6 +181,7 @@ peers:
   - name: ebgp-a              # prismd dials it, from another local address
     address: "$A:${IO_LPORT[ebgp-a]}"
     local-address: $NHS
+    next-hop-ipv6: $NH6        # an IPv4 session: IPv6 routes need a next hop of their own
     asn: 65001
     passive: false
     import: all
@@ -230,11 +231,12 @@ EOF
 		"ext-c:-:-:$RR:prepend=65003;lp=100" \
 		"ext-x:-:-:$RR:lp=100" \
 		"ext-b:-:-:-" || true
-	# eBGP neighbour A (prismd dialled it from NHS): next hop NHS
+	# eBGP neighbour A (prismd dialled it from NHS): next hop NHS, and NH6 (next-hop-ipv6)
+	# for IPv6 routes over this IPv4 session
 	io_check_routes ebgp-a "to eBGP, prismd active" 20 \
-		"frr:-:-:$NHS:prepend=64512;nh=$NHS;fam=ipv4;$bird" \
-		"ext-c:-:-:$NHS:prepend=64512 65003;nh=$NHS;fam=ipv4;$bird" \
-		"ext-x:-:-:$NHS:prepend=64512;nh=$NHS;$bird" \
+		"frr:-:-:$NHS:prepend=64512;nh=$NHS;nh6=$NH6;$bird" \
+		"ext-c:-:-:$NHS:prepend=64512 65003;nh=$NHS;nh6=$NH6;$bird" \
+		"ext-x:-:-:$NHS:prepend=64512;nh=$NHS;nh6=$NH6;$bird" \
 		"ext-a:-:-:-" "ext-b:-:-:-" || true
 	# eBGP neighbour C (it dialled prismd's listen address): next hop RR
 	io_check_routes ebgp-c "to eBGP, prismd passive" 20 \
