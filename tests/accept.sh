@@ -8,7 +8,10 @@
 #     its max-peers;
 #   - a source that matches no peer and no range is closed likewise, and logged;
 #   - the static peer gets in;
-#   - when one of the three leaves, the fourth gets in, and a fifth is refused again.
+#   - when one of the three leaves, the fourth gets in, and a fifth is refused again;
+#   - from a second range, protocol errors get their RFC 4271 NOTIFICATION: version 3
+#     (2/1), hold time 2 (2/6), a peer that goes silent after a 3 s hold time (4/0, after
+#     3 s), a broken marker (1/1), message type 9 (1/3).
 # Then SIGTERM: prismd exits 0 (in the ASan build, without a leak).
 #
 # Usage: bash tests/accept.sh BUILD_DIR      (ctest passes the build folder)
@@ -83,6 +86,10 @@ peer-ranges:
     asn: 64512
     rr-client: true
     max-peers: 3
+  - name: fsm
+    prefix: 127.0.19.64/26
+    asn: 64512
+    rr-client: true
 YAML
 "$PRISMD" --check -c "$T/prismd.yaml" >/dev/null || fail "prismd --check refused the test config"
 "$PRISMD" -c "$T/prismd.yaml" >"$T/prismd.log" 2>&1 &
