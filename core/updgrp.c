@@ -248,7 +248,8 @@ void updgrp_post_join(struct updgrp_member *m)
 {
 	struct worker *self = &m->g->d->workers[m->worker];
 	m->joining = true;
-	m->new_dump = m->err_afs != 0;
+	m->new_dump = m->refresh || m->err_afs != 0;
+	m->refresh = false;
 	updgrp_member_ref(m); /* the joiner list's reference */
 	worker_post(self, m->g->owner, &updgrp_msg_new(D_MSG_GRP_JOIN, m->g, m)->hdr);
 }

@@ -81,9 +81,12 @@ struct updgrp_member {
 	bool joining;      /* a JOIN is on its way or waiting for a dump */
 	bool resync;       /* rejoin once the carry is out */
 	uint8_t err_afs;   /* enhanced refresh asked for these families: BoRR at the next start */
+	bool refresh;      /* a ROUTE-REFRESH asked for the table: the next join takes a new dump */
 	uint8_t eorr_afs;  /* ... and EoRR once the cursor leaves the dump */
-	/* written before a JOIN goes, read by the owner: an enhanced refresh needs a dump
-	 * taken now, not the last one (its EoRR would purge what came since) */
+	/* written before a JOIN goes, read by the owner: a refresh needs a dump taken now, not
+	 * the last one (the last would announce again routes withdrawn since, until the
+	 * stream after it withdraws them; and an enhanced refresh's EoRR would purge what
+	 * came since) */
 	bool new_dump;
 	uint8_t *carry; /* the rest of a partly written message, once detached */
 	uint32_t carry_len, carry_off;

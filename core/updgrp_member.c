@@ -88,6 +88,14 @@ void updgrp_member_start(struct worker *w, struct updgrp_member *m, struct updgr
 	m->blk = blk;
 	m->off = 0;
 	m->msg_left = 0;
+	if (m->resync) {
+		/* a refresh came while the join was on its way (updgrp_resync()): nothing of
+		 * this dump has gone out; the write path joins again, for a new one */
+		updgrp_block_unref(m->blk);
+		m->blk = NULL;
+		sess_want_write(m->s);
+		return;
+	}
 	updgrp_local_link(w, m);
 	if (m->err_afs) {
 		updgrp_send_markers(m->s, m->err_afs, RR_BORR);
@@ -195,8 +203,16 @@ void updgrp_resync(struct sess *s, uint8_t err_afs)
 	if (!m)
 		return;
 	m->err_afs |= err_afs;
-	if (m->joining || m->resync)
-		return; /* a dump is coming anyway; it brings the markers */
+	m->refresh = true;
+	if (m->resync)
+		return; /* a rejoin is due anyway: it takes a new dump, and brings the markers */
+	if (m->joining) {
+		/* The JOIN on its way may be served the last dump, taken before this request:
+		 * once that one starts, the member lets it go and joins again. */
+		if (!m->new_dump)
+			m->resync = true;
+		return;
+	}
 	updgrp_member_detach(m);
 	sess_want_write(s);
 }
