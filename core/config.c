@@ -875,6 +875,7 @@ static int cfg_next_hop(struct cfg_parse *p, const yaml_node_t *v, struct cfg_ne
 	const char *key = family == AF_INET ? "next-hop-ipv4" : "next-hop-ipv6";
 	struct cfg_addr a;
 
+	memset(&a, 0, sizeof(a));
 	if (n->asn == p->c->asn)
 		return cfg_fail_at(
 		        p, v->start_mark,
