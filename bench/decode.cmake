@@ -50,3 +50,8 @@ if(PRISM_FUZZ)
   target_link_options(fuzz-decode PRIVATE -fsanitize=fuzzer ${PRISM_FUZZ_SAN})
   target_link_libraries(fuzz-decode PRIVATE prism_core_fuzz)
 endif()
+
+# The RIB shard micro-benchmark (load, replace, withdraw per prefix); docs/benchmarks.md.
+add_executable(bench-rib ${CMAKE_CURRENT_LIST_DIR}/bench-rib.c)
+prism_target_defaults(bench-rib)
+target_link_libraries(bench-rib PRIVATE prism_core prism_alloc)
