@@ -230,10 +230,13 @@ static void update_merge_as4(struct attr_parse *ps)
 	struct attr_builder *b = &ps->s->builder;
 	const uint8_t *aggr = NULL, *path = NULL;
 	uint16_t path_len = 0;
+	uint8_t aggr_flags = 0;
 
 	for (unsigned i = 0; i < b->n; i++) {
-		if (b->tlv[i].code == ATTR_AGGREGATOR)
+		if (b->tlv[i].code == ATTR_AGGREGATOR) {
 			aggr = b->tlv[i].val;
+			aggr_flags = b->tlv[i].flags;
+		}
 		if (b->tlv[i].code == ATTR_AS_PATH) {
 			path = b->tlv[i].val;
 			path_len = b->tlv[i].len;
@@ -243,9 +246,10 @@ static void update_merge_as4(struct attr_parse *ps)
 	 * aggregation by an OLD speaker and must be ignored. */
 	if (aggr && get_u32(aggr) != BGP_AS_TRANS)
 		return;
+	/* The AGGREGATOR keeps its own flags: a Partial bit an old speaker set on it stays
+	 * (and a round trip through a 2-octet peer gives the same set back). */
 	if (aggr && ps->as4_aggr)
-		update_keep(ps, ATTR_FLAG_OPTIONAL | ATTR_FLAG_TRANSITIVE, ATTR_AGGREGATOR,
-		            ps->as4_aggr, 8);
+		update_keep(ps, aggr_flags, ATTR_AGGREGATOR, ps->as4_aggr, 8);
 	if (path && ps->as4_path) {
 		uint8_t *out = attr_parse_store(ps, (size_t)path_len + ps->as4_path_len);
 		if (!out)

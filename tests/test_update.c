@@ -1032,6 +1032,26 @@ Test(update, as4_aggregator_replaces_as_trans)
 	cr_expect_eq(attr_flags_of(u.attrs, ATTR_AGGREGATOR), 0xc0);
 }
 
+/* An AGGREGATOR with the Partial bit (an old speaker passed it on) keeps it when
+ * AS4_AGGREGATOR replaces its value, and so the set survives a round trip through a 2-octet
+ * session, where prismd writes AS_TRANS and AS4_AGGREGATOR again (found by fuzz-decode). */
+Test(update, as4_aggregator_keeps_partial_bit)
+{
+	static const uint8_t path[] = { ASPATH_SEQUENCE, 2, U16(BGP_AS_TRANS), U16(65002) };
+	base_attrs2(path, sizeof(path));
+	UPD_ATTR(&L, 0xe0, ATTR_AGGREGATOR, U16(BGP_AS_TRANS), 10, 0, 0, 1);
+	UPD_ATTR(&L, 0xc0, ATTR_AS4_PATH, ASPATH_SEQUENCE, 2, U32(4200000001u), U32(65002));
+	struct msg_update u, u2;
+	decode_with(&L, &EBGP2, &u);
+	cr_expect_eq(attr_flags_of(u.attrs, ATTR_AGGREGATOR), 0xe0);
+	struct attr *orig = attr_dup(u.attrs);
+	size_t n = msg_update_encode(&u, &EBGP2, enc_buf, sizeof(enc_buf));
+	cr_assert_gt(n, 0);
+	decode_ok(enc_buf, n, &EBGP2, S2, &u2);
+	cr_expect_eq(attr_flags_of(u2.attrs, ATTR_AGGREGATOR), 0xe0);
+	assert_same_key(orig, u2.attrs);
+}
+
 /* 4.1: a NEW speaker never sends AS4_PATH to a NEW speaker; one that arrives is dropped. */
 Test(update, as4_path_from_4octet_session_dropped)
 {
