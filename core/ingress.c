@@ -165,7 +165,9 @@ void ingress_update(struct sess *s, const struct msg_update *u)
 }
 
 /* The source's routes still in batches go first, so the drop comes after them everywhere. */
-void ingress_drop_source(struct worker *w, struct rib_source *src)
+/* One copy of msg to every worker that owns a shard, after this worker's batches (so that
+ * it comes after every path of the source that is still on its way). */
+static void ingress_post_owners(struct worker *w, const struct d_rib_drop_msg *msg)
 {
 	struct daemon *d = w->d;
 	ingress_flush(w);
@@ -173,27 +175,22 @@ void ingress_drop_source(struct worker *w, struct rib_source *src)
 	for (unsigned i = 0; i < owners; i++) {
 		struct d_rib_drop_msg *m = malloc(sizeof(*m));
 		if (!m)
-			log_die("no memory for a RIB drop");
-		m->hdr.type = D_MSG_RIB_DROP;
-		m->src = src;
+			log_die("no memory for a RIB drop or refresh marker");
+		*m = *msg;
 		worker_post(w, &d->workers[i], &m->hdr);
 	}
 }
 
+void ingress_drop_source(struct worker *w, struct rib_source *src)
+{
+	ingress_post_owners(w, &(struct d_rib_drop_msg){ .hdr.type = D_MSG_RIB_DROP, .src = src });
+}
+
 void ingress_refresh_marker(struct worker *w, struct rib_source *src, uint8_t afi, bool purge)
 {
-	struct daemon *d = w->d;
-	ingress_flush(w);
-	unsigned owners = d->n_shards < d->n_workers ? d->n_shards : d->n_workers;
-	for (unsigned i = 0; i < owners; i++) {
-		struct d_rib_drop_msg *m = malloc(sizeof(*m));
-		if (!m)
-			log_die("no memory for a refresh marker");
-		*m = (struct d_rib_drop_msg){
-			.hdr.type = D_MSG_RIB_STALE, .src = src, .afi = afi, .purge = purge
-		};
-		worker_post(w, &d->workers[i], &m->hdr);
-	}
+	ingress_post_owners(
+	        w, &(struct d_rib_drop_msg){
+	                   .hdr.type = D_MSG_RIB_STALE, .src = src, .afi = afi, .purge = purge });
 }
 
 /* ---- on the shard owners ---- */

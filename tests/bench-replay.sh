@@ -22,48 +22,17 @@ fail() {
 T=$(mktemp -d "${TMPDIR:-/tmp}/bench-replay.XXXXXX")
 SERVER=
 
-pid_alive() {
-	local state
-	[ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
-# Stops the replay server by its PID: TERM, up to 10 s, then KILL; then reaps it.
-stop_server() {
-	local i
-	[ -n "$SERVER" ] || return 0
-	if pid_alive "$SERVER"; then
-		kill -TERM "$SERVER" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			pid_alive "$SERVER" || break
-			sleep 0.1
-		done
-		pid_alive "$SERVER" && kill -KILL "$SERVER" 2>/dev/null
-	fi
-	wait "$SERVER" 2>/dev/null || true
-	SERVER=
-}
+# shellcheck source=lib/proc.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/proc.sh"
 
 cleanup() {
-	stop_server
+	stop_pid "$SERVER"
+	SERVER=
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-	local i p
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	fail "no free port found"
-}
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -102,7 +71,8 @@ run() {
 	shift
 	serve "$name" "$@"
 	harness "$name" "$@" --json "$T/$name.json"
-	stop_server
+	stop_pid "$SERVER"
+	SERVER=
 	sed "s/^/  /" "$T/$name.out" "$T/$name.err"
 	[ "$RC" -eq 0 ] || { cat "$T/$name.server" >&2; fail "$name: prism-bench exited $RC"; }
 	python3 - "$T/$name.json" "$name" <<'PY' || fail "$name: the JSON result is not a verified success"
@@ -137,5 +107,6 @@ harness json-unwritable calico -n 20 -m 2 --json "$T/no-such-dir/result.json"
 grep -q 'cannot write the JSON result' "$T/json-unwritable.err" ||
 	fail "json-unwritable: no message on stderr"
 echo "bench-replay: an unwritable --json file exits 3"
-stop_server
+stop_pid "$SERVER"
+SERVER=
 echo "bench-replay: ok"

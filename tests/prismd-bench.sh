@@ -33,27 +33,8 @@ fail() {
 [ -x "$PRISMD" ] || fail "$PRISMD is not built"
 [ -x "$BENCH" ] || fail "$BENCH is not built"
 
-pid_alive() {
-	local state
-	[ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
-# TERM, up to 20 s, then KILL; never by name.
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	if pid_alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 200; i++)); do
-			pid_alive "$pid" || break
-			sleep 0.1
-		done
-		pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=lib/proc.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/proc.sh"
 
 cleanup() {
 	stop_pid "$BENCH_PID"
@@ -63,18 +44,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-	local i p
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	fail "no free port"
-}
 
 PORT=$(free_port)
 HTTP=$(free_port)

@@ -143,8 +143,8 @@ lint_cppcheck()
 lint_shell()
 {
 	local scripts=()
-	mapfile -t scripts < <(find tools tests -maxdepth 1 -type f -name '*.sh' 2>/dev/null |
-		LC_ALL=C sort)
+	mapfile -t scripts < <(find tools tests tests/lib bench bench/daemons -maxdepth 1 -type f \
+		-name '*.sh' 2>/dev/null | LC_ALL=C sort)
 	[ -f .ci/run ] && scripts+=(.ci/run)
 	[ "${#scripts[@]}" -gt 0 ] || return 0
 	shellcheck -S warning "${scripts[@]}"
